@@ -1,0 +1,46 @@
+# MatchPath developer commands. Only Python 3.11+ and make are needed; everything else is installed
+# into .venv from the locked requirements.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint typecheck check lock clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## The main job on the embedded SQLite default: import the example roster and assess a mentee.
+demo: setup
+	rm -f demo.db
+	MATCHPATH_DATABASE_URL=sqlite:///demo.db $(BIN)/matchpath import examples/roster.json
+	MATCHPATH_DATABASE_URL=sqlite:///demo.db $(BIN)/matchpath export --mentee UMENTEE02
+
+## The whole test suite (SQLite; PostgreSQL too when MATCHPATH_TEST_DATABASE_URL is set).
+test: setup
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+## Re-resolve the locked dependencies after changing pyproject.toml.
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) demo.db .pytest_cache .mypy_cache .ruff_cache

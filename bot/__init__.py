@@ -1,0 +1,1 @@
+"""MatchPath's Slack-free core: configuration, data model, services, assessment, reminders."""

@@ -1,0 +1,140 @@
+"""The `matchpath` command line. It is the composition root: the one place in `bot/` that may
+reach into `handlers/` (lazily, only for the commands that serve Slack)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.access import Actor
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.db.engine import Database
+from bot.db.migrate import current_is_head, upgrade
+from bot.errors import DomainError, InvalidInput
+from bot.roster.service import export_roster, import_roster, parse_roster
+
+log = logging.getLogger("matchpath")
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A failure to report in one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def open_database(settings: Settings) -> Database:
+    """The database, migrated on SQLite (the embedded default); PostgreSQL must be migrated."""
+    if settings.database_url.startswith("sqlite"):
+        upgrade(settings.database_url)
+    elif not current_is_head(settings.database_url):
+        raise CliError("the database schema is not up to date: run `matchpath migrate` first")
+    return Database(settings.database_url)
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings.database_url)
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    path: Path = args.file
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}", EXIT_USAGE) from None
+    roster = parse_roster(text)
+    db = open_database(settings)
+    with db.unit_of_work() as session:
+        count = import_roster(session, actor=Actor.system(SystemClock().now()), roster=roster)
+    print(f"imported {count} mentees, {len(roster.mentors)} mentors, {len(roster.admins)} admins")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    db = open_database(settings)
+    with db.unit_of_work() as session:
+        roster = export_roster(
+            session, actor=Actor.system(SystemClock().now()), mentee_slack_id=args.mentee
+        )
+    text = roster.model_dump_json(indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matchpath",
+        description="MatchPath: profiles, pathway assessments and reminders for IMG mentees.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("migrate", help="upgrade the database to the latest schema")
+    p.set_defaults(run=cmd_migrate)
+
+    p = sub.add_parser(
+        "import",
+        help="import a JSON roster (all or nothing)",
+        description="Import a JSON roster of admins, mentors and mentees. A roster with any bad "
+        "entry is refused whole, with every problem listed by entry and field.",
+    )
+    p.add_argument("file", type=Path, help="roster JSON file (see examples/roster.json)")
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("export", help="export the roster (or one mentee) as JSON")
+    p.add_argument("--mentee", metavar="SLACK_USER_ID", help="only this mentee (and their mentors)")
+    p.add_argument("-o", "--output", type=Path, help="write to this file instead of stdout")
+    p.set_defaults(run=cmd_export)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.run(args, settings))
+    except ConfigError as exc:
+        print(f"matchpath: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except InvalidInput as exc:
+        print("matchpath: refused, nothing was written:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except (DomainError, CliError) as exc:
+        print(f"matchpath: {exc}", file=sys.stderr)
+        return getattr(exc, "code", 1)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a traceback never reaches a user; the log keeps the detail
+        incident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        log.exception("unexpected error (incident %s)", incident)
+        print(
+            f"matchpath: unexpected error {type(exc).__name__} (incident {incident})",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

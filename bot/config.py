@@ -1,0 +1,83 @@
+"""Settings from the environment and an optional `.env` file (pydantic-settings).
+
+A missing or malformed setting becomes one `ConfigError` line naming it; the CLI prints that line
+and exits, so nobody ever sees a traceback for a typo in an environment variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///matchpath.db"
+SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN", repr=False)
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET", repr=False)
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN", repr=False)
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="MATCHPATH_DATABASE_URL")
+    slack_api_url: str = Field(default=SLACK_API_URL, alias="MATCHPATH_SLACK_API_URL")
+    admins: str = Field(default="", alias="MATCHPATH_ADMINS")
+    mentors_channel: str | None = Field(default=None, alias="MATCHPATH_MENTORS_CHANNEL")
+    ruleset: Path | None = Field(default=None, alias="MATCHPATH_RULESET")
+    port: int = Field(default=3000, alias="MATCHPATH_PORT", ge=1, le=65535)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        for part in _split_ids(value):
+            if not part[:1].isalpha() or not part.isalnum():
+                raise ValueError(f"{part!r} is not a Slack user id (like U012ABCDEF)")
+        return value
+
+    @field_validator("ruleset")
+    @classmethod
+    def _ruleset_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(_split_ids(self.admins))
+
+
+def _split_ids(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; raise `ConfigError` with one line naming the first bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"setting {name}: {message}") from None

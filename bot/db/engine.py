@@ -1,0 +1,96 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, and the unit of work.
+
+SQLite is made safe for a server with threads and several processes: WAL so readers never block
+the writer, a busy timeout instead of instant `database is locked`, foreign keys on, and writes
+that start with `BEGIN IMMEDIATE` so two transactions can never deadlock upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import DomainError
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "matchpath_read_only"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy so that BEGIN below is ours, not pysqlite's.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = "DEFERRED" if connection.get_execution_options().get(READ_ONLY) else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """Owns the engine and hands out units of work: one transaction, committed at the end."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A write transaction: commits when the block ends, rolls back on any exception.
+
+        An access denial is still audited: its audit row is written in a transaction of its
+        own after the rollback.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except DomainError as exc:
+            if exc.after_rollback:
+                with self._sessions() as session, session.begin():
+                    session.add_all(exc.after_rollback)
+            raise
+
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        """A read transaction that never takes SQLite's write lock; it is rolled back."""
+        with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

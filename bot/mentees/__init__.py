@@ -1,0 +1,1 @@
+"""Mentee services: enrolment, profile, items, assignments, milestones, check-ins."""

@@ -1,0 +1,310 @@
+"""Enrol mentees, read and edit their profiles, log profile items, list and forget them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.access import (
+    Actor,
+    Capability,
+    Role,
+    audit,
+    authorize,
+    is_mentor,
+    require_admin,
+    role_for,
+)
+from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.mentees.dto import (
+    ItemLogged,
+    MenteeRead,
+    MenteeSummary,
+    PersonRef,
+    ProfileFields,
+)
+from bot.models import (
+    CheckIn,
+    Mentee,
+    MentorAssignment,
+    Person,
+    PlannedExam,
+)
+from bot.people import ensure_person, find_person, valid_tz
+from bot.profile.schema import (
+    CycleIn,
+    ExamIn,
+    LetterIn,
+    PlannedExamIn,
+    PracticeScoreIn,
+    ProfileIn,
+    ResearchIn,
+    UsceIn,
+)
+from bot.profile.store import PROFILE_FIELDS, add_profile_items, item_row, load_profiles
+from bot.vocab import Pathway
+
+ProfileItem = ExamIn | PlannedExamIn | PracticeScoreIn | UsceIn | LetterIn | ResearchIn | CycleIn
+
+
+def find_mentee(session: Session, slack_user_id: str) -> Mentee | None:
+    return session.scalar(
+        select(Mentee).join(Mentee.person).where(Person.slack_user_id == slack_user_id)
+    )
+
+
+def mentee_for(
+    session: Session, actor: Actor, slack_user_id: str, capability: Capability, action: str
+) -> Mentee:
+    """The mentee named by a Slack id, if the actor may act on them this way (audited)."""
+    mentee = find_mentee(session, slack_user_id)
+    return authorize(session, actor, mentee, capability, action, subject_slack_id=slack_user_id)
+
+
+def enroll(
+    session: Session,
+    *,
+    actor: Actor,
+    slack_user_id: str,
+    profile: ProfileIn,
+    mentor_ids: list[str] = [],  # noqa: B006 (never mutated)
+    tz: str | None = None,
+    fields: ProfileFields | None = None,
+) -> MenteeRead:
+    """Create a mentee with their profile; a mentor who enrols someone becomes their mentor."""
+    acting_mentor = not actor.is_admin and is_mentor(session, actor)
+    if not actor.is_admin and not acting_mentor:
+        raise AccessDenied("Only admins and mentors can enrol mentees.")
+    if slack_user_id in mentor_ids:
+        raise InvalidInput.single("mentors", "a mentee cannot be their own mentor")
+    if find_mentee(session, slack_user_id) is not None:
+        raise Conflict(f"<@{slack_user_id}> is already enrolled; an admin can assign you.")
+    person = ensure_person(
+        session,
+        slack_user_id=slack_user_id,
+        display_name=profile.name,
+        tz=valid_tz(tz),
+        now=actor.now,
+    )
+    mentee = Mentee(
+        person=person,
+        **{name: getattr(profile, name) for name in PROFILE_FIELDS},
+        created_at=actor.now,
+        updated_at=actor.now,
+    )
+    if fields is not None:
+        mentee.checkpoint_cadence_days = fields.checkpoint_cadence_days
+        mentee.status = fields.status
+        mentee.notes = fields.notes
+    session.add(mentee)
+    session.flush()
+    add_profile_items(session, profile, mentee_id=mentee.id, now=actor.now)
+    mentors = set(mentor_ids) | ({actor.slack_user_id} if acting_mentor else set())
+    for mentor_id in sorted(mentors):
+        _assign(session, actor, mentee, mentor_id)
+    audit(session, actor, "mentee.enroll", mentee=mentee, mentors=sorted(mentors))
+    session.flush()
+    return read_mentee(session, mentee)
+
+
+def get_mentee(session: Session, *, actor: Actor, slack_user_id: str) -> MenteeRead:
+    mentee = mentee_for(session, actor, slack_user_id, Capability.READ, "profile.read")
+    return read_mentee(session, mentee)
+
+
+def update_profile(
+    session: Session, *, actor: Actor, slack_user_id: str, fields: ProfileFields
+) -> MenteeRead:
+    mentee = mentee_for(session, actor, slack_user_id, Capability.EDIT_PROFILE, "profile.update")
+    managed = (fields.status != mentee.status) or (
+        fields.checkpoint_cadence_days != mentee.checkpoint_cadence_days
+    )
+    if managed and role_for(session, actor, mentee) is Role.SELF:
+        raise AccessDenied("Only your mentors can change your status or check-in cadence.")
+    for name in PROFILE_FIELDS:
+        setattr(mentee, name, getattr(fields, name))
+    mentee.targets = [str(t) for t in fields.targets]
+    mentee.checkpoint_cadence_days = fields.checkpoint_cadence_days
+    mentee.status = fields.status
+    mentee.notes = fields.notes
+    if fields.name:
+        mentee.person.display_name = fields.name
+    mentee.updated_at = actor.now
+    session.flush()
+    return read_mentee(session, mentee)
+
+
+def log_item(
+    session: Session, *, actor: Actor, slack_user_id: str, item: ProfileItem
+) -> ItemLogged:
+    """Add one item (exam, letter, USCE, research, cycle, practice score, planned exam)."""
+    kind = type(item).__name__.removesuffix("In").lower()
+    mentee = mentee_for(session, actor, slack_user_id, Capability.LOG_ITEM, f"item.add.{kind}")
+    _check_item(session, mentee, item)
+    if isinstance(item, ExamIn | PlannedExamIn):
+        # Sitting an exam settles its plan; a new plan replaces the old one.
+        session.execute(
+            delete(PlannedExam).where(
+                PlannedExam.mentee_id == mentee.id, PlannedExam.exam == item.exam
+            )
+        )
+    row: Any = item_row(item, mentee_id=mentee.id, now=actor.now)
+    session.add(row)
+    mentee.updated_at = actor.now
+    session.flush()
+    return ItemLogged(
+        mentee_id=mentee.id,
+        kind=kind,
+        id=row.id,
+        summary=describe_item(item),
+    )
+
+
+def _check_item(session: Session, mentee: Mentee, item: ProfileItem) -> None:
+    profile = load_profiles(session, [mentee])[mentee.id]
+    if isinstance(item, ExamIn) and any(
+        e.exam == item.exam and e.attempt == item.attempt for e in profile.exams
+    ):
+        raise InvalidInput.single(
+            "attempt", f"{item.exam} attempt {item.attempt} is already recorded"
+        )
+    if isinstance(item, CycleIn) and any(c.season == item.season for c in profile.cycles):
+        raise InvalidInput.single("season", f"the {item.season} season is already recorded")
+
+
+def describe_item(item: ProfileItem) -> str:
+    """One line naming the item, for confirmations and the dashboard thread (no scores)."""
+    match item:
+        case ExamIn():
+            return f"{item.exam} result (attempt {item.attempt}, {item.taken_on})"
+        case PlannedExamIn():
+            return f"{item.exam} planned for {item.planned_on}"
+        case PracticeScoreIn():
+            return f"{item.source} practice score for {item.exam} ({item.taken_on})"
+        case UsceIn():
+            return f"{item.kind.replace('_', ' ')} in {item.specialty.replace('_', ' ')}"
+        case LetterIn():
+            strength = "strong " if item.strong else ""
+            return f"{strength}letter from {item.writer}"
+        case ResearchIn():
+            return f"{item.kind.replace('_', ' ')}: {item.title}"
+        case CycleIn():
+            return f"{item.season} application cycle ({item.outcome})"
+
+
+def list_mentees(session: Session, *, actor: Actor) -> list[MenteeSummary]:
+    """An admin's whole programme, or a mentor's own mentees, by name."""
+    query = select(Mentee).join(Mentee.person).order_by(Person.display_name, Mentee.id)
+    if not actor.is_admin:
+        query = query.join(MentorAssignment, MentorAssignment.mentee_id == Mentee.id).where(
+            MentorAssignment.mentor_id == (actor.person_id or -1),
+            MentorAssignment.until.is_(None),
+        )
+    mentees = list(session.scalars(query))
+    audit(session, actor, "roster.read", count=len(mentees))
+    return [
+        MenteeSummary(
+            id=m.id,
+            person=PersonRef(slack_user_id=m.person.slack_user_id, name=m.person.display_name),
+            status=m.status,
+            applicant_type=m.applicant_type,
+            targets=[Pathway(t) for t in m.targets],
+        )
+        for m in mentees
+    ]
+
+
+def assign(
+    session: Session, *, actor: Actor, mentee_slack_id: str, mentor_slack_id: str
+) -> MenteeRead:
+    require_admin(session, actor, "mentor.assign", subject=mentee_slack_id)
+    mentee = find_mentee(session, mentee_slack_id)
+    if mentee is None:
+        raise InvalidInput.single("mentee", f"<@{mentee_slack_id}> is not enrolled")
+    if mentee_slack_id == mentor_slack_id:
+        raise InvalidInput.single("mentor", "a mentee cannot be their own mentor")
+    _assign(session, actor, mentee, mentor_slack_id)
+    session.flush()
+    return read_mentee(session, mentee)
+
+
+def unassign(
+    session: Session, *, actor: Actor, mentee_slack_id: str, mentor_slack_id: str
+) -> MenteeRead:
+    require_admin(session, actor, "mentor.unassign", subject=mentee_slack_id)
+    mentee = find_mentee(session, mentee_slack_id)
+    mentor = find_person(session, mentor_slack_id)
+    active = None
+    if mentee is not None and mentor is not None:
+        active = session.scalar(
+            select(MentorAssignment).where(
+                MentorAssignment.mentee_id == mentee.id,
+                MentorAssignment.mentor_id == mentor.id,
+                MentorAssignment.until.is_(None),
+            )
+        )
+    if mentee is None or active is None:
+        raise InvalidInput.single(
+            "mentor", f"<@{mentor_slack_id}> is not a mentor of <@{mentee_slack_id}>"
+        )
+    active.until = actor.now
+    audit(session, actor, "mentor.unassigned", mentee=mentee, mentor=mentor_slack_id)
+    session.flush()
+    return read_mentee(session, mentee)
+
+
+def _assign(session: Session, actor: Actor, mentee: Mentee, mentor_slack_id: str) -> None:
+    mentor = ensure_person(session, slack_user_id=mentor_slack_id, now=actor.now)
+    mentor.is_mentor = True
+    existing = session.scalar(
+        select(MentorAssignment.id).where(
+            MentorAssignment.mentee_id == mentee.id,
+            MentorAssignment.mentor_id == mentor.id,
+            MentorAssignment.until.is_(None),
+        )
+    )
+    if existing is None:
+        session.add(MentorAssignment(mentor_id=mentor.id, mentee_id=mentee.id, since=actor.now))
+        audit(session, actor, "mentor.assigned", mentee=mentee, mentor=mentor_slack_id)
+
+
+def forget(session: Session, *, actor: Actor, slack_user_id: str) -> None:
+    """Delete every row of a mentee's data for good; the audit trail keeps the fact of it."""
+    require_admin(session, actor, "mentee.forget", subject=slack_user_id)
+    mentee = find_mentee(session, slack_user_id)
+    if mentee is None:
+        raise InvalidInput.single("mentee", f"<@{slack_user_id}> is not enrolled")
+    person = mentee.person
+    audit(session, actor, "mentee.forgotten", mentee=mentee)
+    session.delete(mentee)
+    session.flush()
+    if not person.is_mentor and not person.is_admin:
+        session.delete(person)
+    session.flush()
+
+
+def read_mentee(session: Session, mentee: Mentee) -> MenteeRead:
+    profile = load_profiles(session, [mentee])[mentee.id]
+    mentors = session.execute(
+        select(Person.slack_user_id, Person.display_name)
+        .join(MentorAssignment, MentorAssignment.mentor_id == Person.id)
+        .where(MentorAssignment.mentee_id == mentee.id, MentorAssignment.until.is_(None))
+        .order_by(Person.display_name)
+    ).all()
+    last = session.scalar(select(func.max(CheckIn.at)).where(CheckIn.mentee_id == mentee.id))
+    return MenteeRead(
+        id=mentee.id,
+        person=PersonRef(
+            slack_user_id=mentee.person.slack_user_id, name=mentee.person.display_name
+        ),
+        tz=mentee.person.tz,
+        status=mentee.status,
+        checkpoint_cadence_days=mentee.checkpoint_cadence_days,
+        notes=mentee.notes,
+        profile=profile,
+        mentors=[PersonRef(slack_user_id=s, name=n) for s, n in mentors],
+        last_check_in=last,
+        created_at=mentee.created_at,
+    )

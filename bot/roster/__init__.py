@@ -1,0 +1,1 @@
+"""The JSON roster: a whole programme (admins, mentors, mentees with everything) in one file."""

@@ -1,0 +1,178 @@
+"""Vocabularies shared by the whole code base (profile fields, pathways, states).
+
+Values are the strings stored in the database and written in profile and roster files, so renaming
+one is a data migration.
+"""
+
+from enum import StrEnum
+
+
+class ApplicantType(StrEnum):
+    US_IMG = "us_img"
+    NON_US_IMG = "non_us_img"
+    US_MD = "us_md"
+    US_DO = "us_do"
+
+    @property
+    def is_img(self) -> bool:
+        return self in (ApplicantType.US_IMG, ApplicantType.NON_US_IMG)
+
+
+class VisaNeed(StrEnum):
+    NONE = "none"
+    J1 = "j1"
+    H1B = "h1b"
+    J1_OR_H1B = "j1_or_h1b"
+
+
+class EcfmgStatus(StrEnum):
+    CERTIFIED = "certified"
+    IN_PROGRESS = "in_progress"
+    NOT_STARTED = "not_started"
+
+
+class Pathway(StrEnum):
+    INTEGRATED_PLASTICS = "integrated_plastics"
+    INDEPENDENT_PLASTICS = "independent_plastics"
+    RESEARCH_YEAR = "research_year"
+    GENERAL_SURGERY = "general_surgery"
+    PRELIMINARY_SURGERY = "preliminary_surgery"
+    TRANSITIONAL_YEAR = "transitional_year"
+    PIVOT = "pivot"
+
+
+class Specialty(StrEnum):
+    PLASTIC_SURGERY = "plastic_surgery"
+    GENERAL_SURGERY = "general_surgery"
+    OTHER_SURGERY = "other_surgery"
+    OTHER = "other"
+
+    @property
+    def is_surgical(self) -> bool:
+        return self is not Specialty.OTHER
+
+
+class Exam(StrEnum):
+    STEP1 = "step1"
+    STEP2CK = "step2ck"
+    STEP3 = "step3"
+
+
+class PassFail(StrEnum):
+    PASS = "pass"  # noqa: S105 (an exam result, not a password)
+    FAIL = "fail"
+
+
+class PracticeSource(StrEnum):
+    NBME = "NBME"
+    UWORLD = "UWorld"
+    FREE120 = "Free120"
+    OTHER = "other"
+
+
+class UsceKind(StrEnum):
+    SUB_INTERNSHIP = "sub_internship"
+    ELECTIVE = "elective"
+    EXTERNSHIP = "externship"
+    OBSERVERSHIP = "observership"
+    RESEARCH_FELLOWSHIP = "research_fellowship"
+    RESIDENCY = "residency"
+
+    @property
+    def is_hands_on(self) -> bool:
+        return self in (UsceKind.SUB_INTERNSHIP, UsceKind.ELECTIVE, UsceKind.RESIDENCY)
+
+
+class ResearchKind(StrEnum):
+    ABSTRACT = "abstract"
+    POSTER = "poster"
+    ORAL_PRESENTATION = "oral_presentation"
+    PUBLICATION = "publication"
+    MANUSCRIPT_SUBMITTED = "manuscript_submitted"
+    CASE_REPORT = "case_report"
+
+
+class CycleOutcome(StrEnum):
+    MATCHED_CATEGORICAL = "matched_categorical"
+    MATCHED_PRELIM = "matched_prelim"
+    MATCHED_OTHER = "matched_other"
+    SOAP = "soap"
+    UNMATCHED = "unmatched"
+    WITHDREW = "withdrew"
+    PENDING = "pending"
+
+    @property
+    def is_match(self) -> bool:
+        return self in (
+            CycleOutcome.MATCHED_CATEGORICAL,
+            CycleOutcome.MATCHED_PRELIM,
+            CycleOutcome.MATCHED_OTHER,
+            CycleOutcome.SOAP,
+        )
+
+
+class MenteeStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    MATCHED = "matched"
+    WITHDRAWN = "withdrawn"
+
+
+class MilestoneStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class FlagState(StrEnum):
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+class Verdict(StrEnum):
+    """One ordered scale for every pathway; compare with `rank`."""
+
+    BLOCKED = "blocked"
+    LONG_SHOT = "long_shot"
+    REACH = "reach"
+    REALISTIC = "realistic"
+    STRONG = "strong"
+
+    @property
+    def rank(self) -> int:
+        return _VERDICT_ORDER.index(self)
+
+    @classmethod
+    def from_rank(cls, rank: int) -> "Verdict":
+        return _VERDICT_ORDER[max(0, min(rank, len(_VERDICT_ORDER) - 1))]
+
+
+_VERDICT_ORDER = [
+    Verdict.BLOCKED,
+    Verdict.LONG_SHOT,
+    Verdict.REACH,
+    Verdict.REALISTIC,
+    Verdict.STRONG,
+]
+
+
+class Effect(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+
+
+class ReminderKind(StrEnum):
+    CHECKPOINT_DUE = "checkpoint_due"
+    CHECKPOINT_OVERDUE = "checkpoint_overdue"
+    MILESTONE_DUE = "milestone_due"
+    MILESTONE_OVERDUE = "milestone_overdue"
+    SEASON = "season"
+    FLAG_RAISED = "flag_raised"
+    MENTOR_DIGEST = "mentor_digest"
+
+
+class AuditOutcome(StrEnum):
+    OK = "ok"
+    DENIED = "denied"

@@ -1,0 +1,129 @@
+"""Every service enforces the roles: admin, the mentee's mentor, the mentee, anyone else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.access import Actor
+from bot.errors import AccessDenied
+from bot.mentees.checkins import CheckInCreate, record_check_in
+from bot.mentees.dto import ProfileFields
+from bot.mentees.milestones import MilestoneCreate, add_milestones, list_milestones
+from bot.mentees.service import get_mentee, log_item, update_profile
+from bot.models import AuditEvent
+from bot.profile.schema import LetterIn
+from bot.vocab import AuditOutcome
+from tests.factories import build_programme
+
+TARGET = "UMENTEE1"
+LETTER = LetterIn(
+    writer="Dr. X", specialty="general_surgery", us=True, strong=True, received_on=date(2026, 1, 5)
+)
+
+Call = Callable[[Session, Actor], Any]
+CALLS: dict[str, Call] = {
+    "read": lambda s, a: get_mentee(s, actor=a, slack_user_id=TARGET),
+    "edit": lambda s, a: update_profile(
+        s,
+        actor=a,
+        slack_user_id=TARGET,
+        fields=ProfileFields(applicant_type="non_us_img", visa="j1", ecfmg="certified"),
+    ),
+    "log": lambda s, a: log_item(s, actor=a, slack_user_id=TARGET, item=LETTER),
+    "milestone": lambda s, a: add_milestones(
+        s,
+        actor=a,
+        slack_user_id=TARGET,
+        milestones=[MilestoneCreate(title="Book Step 3", due_on=date(2027, 1, 1))],
+    ),
+    "milestones": lambda s, a: list_milestones(s, actor=a, slack_user_id=TARGET),
+    "checkin": lambda s, a: record_check_in(
+        s, actor=a, slack_user_id=TARGET, check_in=CheckInCreate(notes="ok")
+    ),
+}
+# Who may do what to UMENTEE1 (mentored by UMENTOR1).
+ALLOWED = {
+    "admin": set(CALLS),
+    "mentor": set(CALLS),
+    "mentee": {"read", "edit", "log", "milestone", "milestones"},
+    "other_mentor": set(),
+    "other_mentee": set(),
+    "stranger": set(),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_role_matrix(session: Session, system: Actor, role: str, call: str) -> None:
+    programme = build_programme(session, system)
+    actor = programme.as_role(role)
+    before = _audit_count(session, actor)
+    if call in ALLOWED[role]:
+        CALLS[call](session, actor)
+        assert _audit_count(session, actor) > before
+    else:
+        with pytest.raises(AccessDenied) as denied:
+            CALLS[call](session, actor)
+        assert "doesn't exist" in str(denied.value)  # same words whether or not enrolled
+        record = denied.value.after_rollback[0]
+        assert isinstance(record, AuditEvent)
+        assert record.outcome is AuditOutcome.DENIED
+
+
+def test_denial_reads_the_same_for_unknown_mentee(session: Session, system: Actor) -> None:
+    programme = build_programme(session, system)
+    messages = set()
+    for target in ["UMENTEE1", "UNOBODY99"]:
+        with pytest.raises(AccessDenied) as denied:
+            get_mentee(session, actor=programme.stranger, slack_user_id=target)
+        messages.add(str(denied.value))
+    assert len(messages) == 1
+
+
+def test_mentee_cannot_change_own_status(session: Session, system: Actor) -> None:
+    programme = build_programme(session, system)
+    fields = ProfileFields(
+        applicant_type="non_us_img", visa="j1", ecfmg="certified", status="withdrawn"
+    )
+    with pytest.raises(AccessDenied):
+        update_profile(session, actor=programme.mentee, slack_user_id=TARGET, fields=fields)
+    updated = update_profile(session, actor=programme.mentor, slack_user_id=TARGET, fields=fields)
+    assert updated.status == "withdrawn"
+
+
+def test_denial_is_audited_after_rollback(fresh_db: Any, system: Actor) -> None:
+    with fresh_db.unit_of_work() as session:
+        build_programme(session, system)
+    with pytest.raises(AccessDenied), fresh_db.unit_of_work() as session:
+        stranger = build_stranger(session, system)
+        get_mentee(session, actor=stranger, slack_user_id=TARGET)
+    with fresh_db.unit_of_work() as session:
+        denied = session.scalars(
+            select(AuditEvent).where(AuditEvent.outcome == AuditOutcome.DENIED)
+        ).all()
+    assert [(d.actor_slack_id, d.action, d.subject_slack_id) for d in denied] == [
+        ("USTRANGER", "profile.read", TARGET)
+    ]
+
+
+def build_stranger(session: Session, system: Actor) -> Actor:
+    from bot.access import resolve_actor
+
+    return resolve_actor(session, slack_user_id="USTRANGER", admin_ids=frozenset(), now=system.now)
+
+
+def _audit_count(session: Session, actor: Actor) -> int:
+    return (
+        session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.actor_slack_id == actor.slack_user_id
+            )
+        )
+        or 0
+    )

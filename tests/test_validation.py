@@ -10,10 +10,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from bot.access import Actor, resolve_actor
+from bot.db.base import Base
 from bot.db.engine import Database
 from bot.errors import InvalidInput
 from bot.mentees.service import log_item
-from bot.db.base import Base
 from bot.profile.schema import ExamIn, ProfileIn, UsceIn
 from tests.factories import J1_PRELIM, build_programme
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.access import Actor
+from bot.assessment import cli as assess_cli
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.engine import Database
@@ -103,7 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    assess_cli.register,
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -120,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("matchpath: refused, nothing was written:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except assess_cli.AssessUsageError as exc:
+        print(f"matchpath: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (DomainError, CliError) as exc:
         print(f"matchpath: {exc}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""The pathway assessment: explainable verdicts from a versioned ruleset."""

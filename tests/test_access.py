@@ -11,12 +11,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor
+from bot.assessment.ruleset import load_ruleset
+from bot.assessment.service import assess_mentee
 from bot.errors import AccessDenied
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.dto import ProfileFields
 from bot.mentees.milestones import MilestoneCreate, add_milestones, list_milestones
 from bot.mentees.service import get_mentee, log_item, update_profile
 from bot.models import AuditEvent
+from bot.plans.service import preview_plan
 from bot.profile.schema import LetterIn
 from bot.vocab import AuditOutcome
 from tests.factories import build_programme
@@ -43,6 +46,8 @@ CALLS: dict[str, Call] = {
         milestones=[MilestoneCreate(title="Book Step 3", due_on=date(2027, 1, 1))],
     ),
     "milestones": lambda s, a: list_milestones(s, actor=a, slack_user_id=TARGET),
+    "plan": lambda s, a: preview_plan(s, actor=a, slack_user_id=TARGET, ruleset=load_ruleset()),
+    "assess": lambda s, a: assess_mentee(s, actor=a, slack_user_id=TARGET, ruleset=load_ruleset()),
     "checkin": lambda s, a: record_check_in(
         s, actor=a, slack_user_id=TARGET, check_in=CheckInCreate(notes="ok")
     ),
@@ -51,7 +56,7 @@ CALLS: dict[str, Call] = {
 ALLOWED = {
     "admin": set(CALLS),
     "mentor": set(CALLS),
-    "mentee": {"read", "edit", "log", "milestone", "milestones"},
+    "mentee": {"read", "edit", "log", "milestone", "milestones", "assess"},
     "other_mentor": set(),
     "other_mentee": set(),
     "stranger": set(),

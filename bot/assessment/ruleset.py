@@ -273,6 +273,38 @@ class SeasonDates(Model):
         return self
 
 
+Anchor = Literal[
+    "today", "eras_opens", "submission_opens", "review_opens", "rank_deadline", "match_week"
+]
+SkipFact = Literal[
+    "step2_taken",
+    "surgical_usce_met",
+    "ecfmg_certified",
+    "no_h1b_or_step3_passed",
+    "surgical_letters_met",
+    "plastics_research_met",
+    "plastics_letters_met",
+]
+
+
+TemplateName = Literal["non_us_prelim", "plastics_multi_year"]
+
+
+class PlanItemRule(Model):
+    key: Annotated[str, Field(pattern=r"^[a-z0-9-]{1,32}$")]
+    title: Annotated[str, Field(min_length=1, max_length=150)]
+    rule: RuleId
+    anchor: Anchor
+    days: Annotated[int, Field(ge=-1000, le=1000)]
+    season: Annotated[int, Field(ge=0, le=10)] = 0
+    skip_when: SkipFact | None = None
+
+
+class PlanTemplate(Model):
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    items: list[PlanItemRule]
+
+
 class Ruleset(Model):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     version: Annotated[str, Field(min_length=1, max_length=40)]
@@ -281,6 +313,7 @@ class Ruleset(Model):
     pathways: dict[Pathway, PathwayRules]
     strategy: StrategyRules
     calendar: dict[Annotated[int, Field(ge=2000, le=2100)], SeasonDates]
+    plans: dict[TemplateName, PlanTemplate]
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
@@ -295,6 +328,12 @@ class Ruleset(Model):
             for rule_id in cited:
                 if rule_id not in RULE_FIELDS:
                     raise ValueError(f"pathways.{pathway} cites unknown rule {rule_id}")
+        for template in self.plans.values():
+            for item in template.items:
+                if item.rule not in RULE_FIELDS:
+                    raise ValueError(f"plan item {item.key} cites unknown rule {item.rule}")
+        if set(self.plans) != {"non_us_prelim", "plastics_multi_year"}:
+            raise ValueError("plans needs non_us_prelim and plastics_multi_year")
         if not self.calendar:
             raise ValueError("calendar needs at least one season")
         if self.rules.apply_volume_nonus.min > self.rules.apply_volume_nonus.max:

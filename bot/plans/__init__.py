@@ -1,0 +1,1 @@
+"""Milestone plans built from templates and the season calendar."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from bot.access import Actor
 from bot.assessment import cli as assess_cli
-from bot.clock import SystemClock
+from bot.clock import Clock, OffsetFileClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.engine import Database
 from bot.db.migrate import current_is_head, upgrade
@@ -104,8 +105,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # The composition root's one reach into handlers/, and only when asked to serve Slack.
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from handlers.serve import serve
+
+        return serve(args, settings)
+
+    p = sub.add_parser(
+        "serve",
+        help="serve the Slack app (HTTP on MATCHPATH_PORT, or Socket Mode)",
+        description="Serve the Slack app: HTTP at /slack/events under waitress, with GET "
+        "/healthz; Socket Mode instead when SLACK_APP_TOKEN is set. SQLite databases are "
+        "migrated on start; PostgreSQL must be migrated first (`matchpath migrate`).",
+    )
+    p.add_argument(
+        "--host",
+        default="0.0.0.0",  # noqa: S104 (a server behind Slack serves all interfaces)
+        help="interface to listen on (default: all)",
+    )
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the reminder ticker in this process"
+    )
+    p.set_defaults(run=run)
+
+
+def runtime_clock() -> Clock:
+    """The system clock, or the sandbox's movable one when MATCHPATH_CLOCK_FILE is set."""
+    path = os.environ.get("MATCHPATH_CLOCK_FILE")
+    return OffsetFileClock(Path(path)) if path else SystemClock()
+
+
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     assess_cli.register,
+    _register_serve,
 ]
 
 

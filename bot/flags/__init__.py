@@ -1,0 +1,1 @@
+"""Stagnation and risk flags: their lifecycle (open, snoozed, resolved)."""

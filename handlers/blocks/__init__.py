@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: DTO in, blocks out. No database, no client."""

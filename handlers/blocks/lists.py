@@ -1,0 +1,101 @@
+"""Milestone lists, flag lists and the plan preview."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from bot.flags.service import FlagRead
+from bot.mentees.dto import MilestoneRead
+from bot.plans.builder import PlanPreview
+from handlers.blocks.kit import (
+    Blocks,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    message,
+    section,
+)
+from handlers.ids import Action
+from handlers.payloads import FlagRef, MenteeRef, MilestoneRef
+
+MAX_ROWS = 20  # two blocks each: stays far under the 50-block message limit
+
+
+def milestone_list(name: str, milestones: list[MilestoneRead], *, today: date) -> dict[str, Any]:
+    blocks: Blocks = [header(f"Milestones: {name}")]
+    if not milestones:
+        blocks.append(
+            section(
+                "No open milestones. Add one with "
+                '`/matchpath milestone add @mentee "title" YYYY-MM-DD`.'
+            )
+        )
+    for m in milestones[:MAX_ROWS]:
+        overdue = " :warning: overdue" if m.due_on < today else ""
+        rule = f" `{m.rule}`" if m.rule else ""
+        ref = MilestoneRef(milestone=m.id).dump()
+        blocks.append(section(f"*#{m.id}* {escape(m.title)}{rule}\nDue {m.due_on}{overdue}"))
+        blocks.append(
+            actions(
+                button("Done", Action.MILESTONE_DONE, ref, style="primary"),
+                button("Drop", Action.MILESTONE_DROP, ref),
+            )
+        )
+    if len(milestones) > MAX_ROWS:
+        blocks.append(context(f"{len(milestones) - MAX_ROWS} more not shown."))
+    return message(blocks, f"{len(milestones)} open milestones for {name}")
+
+
+def flag_list(flags: list[FlagRead]) -> dict[str, Any]:
+    blocks: Blocks = [header("Open flags")]
+    if not flags:
+        blocks.append(section("No open flags. :tada:"))
+    for f in flags[:MAX_ROWS]:
+        snoozed = f" (snoozed until {f.snoozed_until.date()})" if f.snoozed_until else ""
+        blocks.append(section(f"*{escape(f.mentee.name)}* `{f.rule}`{snoozed}\n{escape(f.detail)}"))
+        ref = FlagRef(flag=f.id).dump()
+        blocks.append(
+            actions(
+                button("Snooze 1 week", Action.FLAG_SNOOZE, ref),
+                button("Resolve…", Action.FLAG_RESOLVE, ref, style="primary"),
+            )
+        )
+    if len(flags) > MAX_ROWS:
+        blocks.append(context(f"{len(flags) - MAX_ROWS} more not shown."))
+    return message(blocks, f"{len(flags)} open flags")
+
+
+def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]:
+    estimate = " (dates estimated)" if plan.estimated else ""
+    lines = [f"`{i.due_on}` {escape(i.title)} `{i.rule}`" for i in plan.items]
+    blocks: Blocks = [
+        header(f"Plan: {name}"),
+        section(f"*{escape(plan.title)}* for the {plan.season} season{estimate}"),
+        section("\n".join(lines) or "Nothing left to plan for this season."),
+    ]
+    if plan.items:
+        blocks.append(
+            actions(
+                button(
+                    "Save as milestones",
+                    Action.SAVE_PLAN,
+                    MenteeRef(mentee=mentee_id).dump(),
+                    style="primary",
+                )
+            )
+        )
+    return message(blocks, f"Plan for {name}: {len(plan.items)} milestones")
+
+
+MENTION_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A short reply (confirmations, refusals). Text may hold user input, so it is escaped,
+    except for our own user mentions, which should render as names."""
+    safe = MENTION_ESCAPED.sub(r"<@\1>", escape(text))
+    return message([section(safe)], text)

@@ -1,0 +1,1 @@
+"""The `/matchpath` slash command: parsing and one listener per subcommand."""

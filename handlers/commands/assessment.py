@@ -1,0 +1,52 @@
+"""`assess` and `plan`."""
+
+from __future__ import annotations
+
+from bot.access import Role, role_for
+from bot.assessment.service import assess_mentee
+from bot.mentees.service import find_mentee
+from bot.plans.service import preview_plan, save_plan
+from handlers.blocks.assessment import assessment_message
+from handlers.blocks.lists import notice, plan_preview
+from handlers.commands.parse import Command
+from handlers.runtime import Call
+
+
+def show_assessment(call: Call, cmd: Command) -> None:
+    run_assessment(call, call.target(cmd.mentee))
+
+
+def run_assessment(call: Call, mentee_id: str) -> None:
+    deps = call.deps
+    with deps.db.unit_of_work() as session:
+        result = assess_mentee(
+            session, actor=call.actor, slack_user_id=mentee_id, ruleset=deps.ruleset
+        )
+        staff = role_for(session, call.actor, find_mentee(session, mentee_id)) in (
+            Role.ADMIN,
+            Role.MENTOR,
+        )
+    shareable = staff and bool(deps.settings.mentors_channel)
+    call.reply(assessment_message(result, mentee_id=mentee_id, shareable=shareable))
+
+
+def show_plan(call: Call, cmd: Command) -> None:
+    mentee_id = call.target(cmd.mentee)
+    with call.deps.db.unit_of_work() as session:
+        plan = preview_plan(
+            session, actor=call.actor, slack_user_id=mentee_id, ruleset=call.deps.ruleset
+        )
+        name = find_mentee(session, mentee_id)
+        display = name.person.display_name if name else mentee_id
+    call.reply(plan_preview(display, mentee_id, plan))
+
+
+def store_plan(call: Call, mentee_id: str) -> None:
+    with call.deps.db.unit_of_work() as session:
+        saved = save_plan(
+            session, actor=call.actor, slack_user_id=mentee_id, ruleset=call.deps.ruleset
+        )
+    if saved:
+        call.reply(notice(f"Saved {len(saved)} milestones for <@{mentee_id}>."))
+    else:
+        call.reply(notice("Those milestones were already saved."))

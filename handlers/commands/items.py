@@ -1,0 +1,39 @@
+"""`log KIND [@mentee] [inline values]`: inline for exams and practice scores, else a form."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ValidationError
+
+from bot.access import Capability
+from bot.errors import InvalidInput
+from bot.mentees.service import log_item, mentee_for
+from bot.profile.schema import ExamIn, PracticeScoreIn
+from handlers.blocks.lists import notice
+from handlers.blocks.modals import item_modal
+from handlers.commands.parse import Command
+from handlers.payloads import ItemForm, ItemKind
+from handlers.runtime import Call
+
+INLINE: dict[str, type[BaseModel]] = {"exam": ExamIn, "practice": PracticeScoreIn}
+
+
+def log_command(call: Call, cmd: Command) -> None:
+    mentee_id = call.target(cmd.mentee)
+    kind: ItemKind = cmd.verb  # type: ignore[assignment]
+    if not cmd.inline:
+        open_item_form(call, mentee_id, kind)
+        return
+    try:
+        item = INLINE[kind].model_validate(cmd.inline)
+    except ValidationError as exc:
+        raise InvalidInput.from_validation(exc) from None
+    with call.deps.db.unit_of_work() as session:
+        logged = log_item(session, actor=call.actor, slack_user_id=mentee_id, item=item)  # type: ignore[arg-type]
+    call.reply(notice(f"Logged for <@{mentee_id}>: {logged.summary}."))
+
+
+def open_item_form(call: Call, mentee_id: str, kind: ItemKind) -> None:
+    with call.deps.db.unit_of_work() as session:
+        mentee_for(session, call.actor, mentee_id, Capability.LOG_ITEM, f"item.form.{kind}")
+    form = ItemForm(mentee=mentee_id, kind=kind, channel=call.channel_id)
+    call.open_modal(item_modal(kind, form.dump()))

@@ -1,0 +1,71 @@
+"""The `/matchpath` listener: ack, parse, hand the subcommand to its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from handlers.blocks.help import help_message
+from handlers.commands.admin import assignment_command, export_command, forget_command
+from handlers.commands.assessment import show_assessment, show_plan
+from handlers.commands.items import log_command
+from handlers.commands.mentoring import checkin_command, flags_command
+from handlers.commands.milestones import milestone_command
+from handlers.commands.parse import Command, Sub, UsageError, parse
+from handlers.commands.profile import show_profile, start_enrolment
+from handlers.commands.settings import settings_command
+from handlers.runtime import Call, Deps, Reply, answering
+
+Handler = Callable[[Call, Command], None]
+SUBCOMMANDS: dict[Sub, Handler] = {
+    Sub.ENROLL: start_enrolment,
+    Sub.ASSIGN: assignment_command,
+    Sub.UNASSIGN: assignment_command,
+    Sub.PROFILE: show_profile,
+    Sub.ASSESS: show_assessment,
+    Sub.LOG: log_command,
+    Sub.MILESTONE: milestone_command,
+    Sub.PLAN: show_plan,
+    Sub.CHECKIN: checkin_command,
+    Sub.FLAGS: flags_command,
+    Sub.SETTINGS: settings_command,
+    Sub.EXPORT: export_command,
+    Sub.FORGET: forget_command,
+}
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/matchpath")
+    def handle_matchpath_command(
+        ack: Ack,
+        command: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
+        try:
+            cmd = parse(command.get("text", ""))
+        except UsageError as exc:
+            ack(**help_message(str(exc), exc.sub), response_type="ephemeral")
+            return
+        handler = SUBCOMMANDS.get(cmd.sub)
+        if handler is None:
+            ack(**help_message(), response_type="ephemeral")
+            return
+        ack()
+        user = command["user_id"]
+        call = Call(
+            deps=deps,
+            actor=context["actor"],
+            client=client,
+            reply=Reply(
+                client=client, user_id=user, respond=respond, channel_id=command.get("channel_id")
+            ),
+            trigger_id=command.get("trigger_id"),
+            channel_id=command.get("channel_id"),
+        )
+        with answering(call.reply, f"/matchpath {cmd.sub}"):
+            handler(call, cmd)

@@ -1,0 +1,61 @@
+"""Events: App Home (published idempotently on every visit) and profile changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.access import Actor
+from bot.flags.service import list_flags, own_flags
+from bot.mentees.milestones import list_milestones
+from bot.mentees.service import find_mentee, get_mentee, list_mentees
+from bot.people import refresh_from_slack
+from handlers.blocks.home import HomeData, home_view
+from handlers.runtime import Deps, actor_of
+
+log = logging.getLogger("matchpath.slack")
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def on_app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event["user"]
+        actor = context.get("actor") or actor_of(deps, user)
+        client.views_publish(
+            user_id=user, view=home_view(home_data(deps, actor), today=actor.now.date())
+        )
+
+    @app.event("user_change")
+    def on_user_change(event: dict[str, Any]) -> None:
+        user = event.get("user") or {}
+        if not isinstance(user, dict) or not user.get("id"):
+            return
+        with deps.db.unit_of_work() as session:
+            refresh_from_slack(
+                session,
+                slack_user_id=str(user["id"]),
+                tz=user.get("tz"),
+                display_name=user.get("real_name"),
+                now=deps.clock.now(),
+            )
+
+
+def home_data(deps: Deps, actor: Actor) -> HomeData:
+    data: dict[str, Any] = {}
+    with deps.db.unit_of_work() as session:
+        if find_mentee(session, actor.slack_user_id) is not None:
+            me = actor.slack_user_id
+            data["own"] = get_mentee(session, actor=actor, slack_user_id=me)
+            data["own_milestones"] = list_milestones(session, actor=actor, slack_user_id=me)
+            data["own_flags"] = own_flags(session, actor=actor)
+        if actor.is_admin or actor.person_id is not None:
+            roster = list_mentees(session, actor=actor)
+            data["roster"] = [m for m in roster if m.person.slack_user_id != actor.slack_user_id]
+            if data["roster"]:
+                data["roster_flags"] = list_flags(session, actor=actor)
+    return HomeData(**data)

@@ -1,0 +1,120 @@
+"""What every listener shares: dependencies, the actor, replies, and the error boundary."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.access import Actor, resolve_actor
+from bot.assessment.ruleset import Ruleset
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.errors import DomainError
+from handlers.blocks.lists import notice
+
+log = logging.getLogger("matchpath.slack")
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    db: Database
+    clock: Clock
+    ruleset: Ruleset
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request, as a subcommand or action handler needs it."""
+
+    deps: Deps
+    actor: Actor
+    reply: Reply
+    client: WebClient
+    trigger_id: str | None = None
+    channel_id: str | None = None
+
+    def target(self, mentee: str | None) -> str:
+        """The named mentee, or the actor themself."""
+        return mentee or self.actor.slack_user_id
+
+    def open_modal(self, view: dict[str, Any]) -> str:
+        """Open a modal on the request's trigger; returns the view id for a later update."""
+        response = self.client.views_open(trigger_id=self.trigger_id or "", view=view)
+        return str(response["view"]["id"])
+
+
+def actor_of(deps: Deps, user_id: str) -> Actor:
+    with deps.db.read_only() as session:
+        return resolve_actor(
+            session,
+            slack_user_id=user_id,
+            admin_ids=deps.settings.admin_ids,
+            now=deps.clock.now(),
+        )
+
+
+@dataclass
+class Reply:
+    """Where an answer goes: the response_url when Slack gave one, else the user's DM."""
+
+    client: WebClient
+    user_id: str
+    respond: Respond | None = None
+    channel_id: str | None = None
+
+    def __call__(self, payload: dict[str, Any]) -> None:
+        if self.respond is not None:
+            self.respond(**payload, response_type="ephemeral", replace_original=False)
+        elif self.channel_id and not self.channel_id.startswith("D"):
+            self.client.chat_postEphemeral(channel=self.channel_id, user=self.user_id, **payload)
+        else:
+            self.client.chat_postMessage(channel=self.user_id, **payload)
+
+
+def incident_id() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def apologise(reply: Reply, exc: BaseException, where: str) -> None:
+    incident = incident_id()
+    log.error(
+        "unexpected error in %s (incident %s): %s",
+        where,
+        incident,
+        type(exc).__name__,
+        exc_info=exc,
+    )
+    try:
+        reply(notice(f"Sorry, something went wrong on our side (incident {incident})."))
+    except SlackApiError:
+        log.warning("could not deliver the apology for incident %s", incident)
+
+
+@contextmanager
+def answering(reply: Reply, where: str) -> Iterator[None]:
+    """The error boundary: a domain error becomes its message; anything else an apology with an
+    incident id (the log keeps the detail, the user never sees a traceback)."""
+    try:
+        yield
+    except DomainError as exc:
+        reply(notice(str(exc)))
+    except Exception as exc:
+        apologise(reply, exc, where)
+
+
+def user_of(body: dict[str, Any], context: BoltContext) -> str:
+    user = context.user_id or (body.get("user") or {}).get("id") or body.get("user_id")
+    if not user:
+        raise ValueError("request without a user")
+    return str(user)

@@ -18,6 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.db.engine import Database
 from bot.db.migrate import current_is_head, upgrade
 from bot.errors import DomainError, InvalidInput
+from bot.logs import configure_logging
 from bot.roster.service import export_roster, import_roster, parse_roster
 
 log = logging.getLogger("matchpath")
@@ -144,7 +145,7 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

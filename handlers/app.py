@@ -18,8 +18,7 @@ log = logging.getLogger("matchpath.slack")
 
 def build_app(deps: Deps, client: WebClient) -> App:
     settings = deps.settings
-    app = App(
-        token=settings.slack_bot_token,
+    app = App(  # the token comes with the client
         signing_secret=settings.slack_signing_secret,
         client=client,
         request_verification_enabled=True,

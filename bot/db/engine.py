@@ -85,12 +85,10 @@ class Database:
 
     @contextmanager
     def read_only(self) -> Iterator[Session]:
-        """A read transaction that never takes SQLite's write lock; it is rolled back."""
+        """A read transaction that never takes SQLite's write lock. Closing the session hands
+        the connection back to the pool, which rolls it back; loaded rows stay readable."""
         with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,190 @@
+"""The real bot as a separate process (`matchpath serve`), driven with signed requests.
+
+The fake Slack runs in the test process on 127.0.0.1; the bot talks to it over HTTP exactly as
+it would to Slack. Requests to the bot are signed exactly as Slack signs them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sandbox.fake_slack import FakeSlack
+from sandbox.signing import (
+    SignedRequest,
+    block_actions_payload,
+    event_callback,
+    interactivity,
+    send,
+    slash_command,
+    view_submission_payload,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    responses: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ack(self) -> dict[str, Any]:
+        return json.loads(self.body) if self.body.strip() else {}
+
+    def text(self) -> str:
+        """Everything the user was shown, as one string (for assertions)."""
+        return json.dumps([self.ack, *self.responses])
+
+
+class BotProcess:
+    def __init__(
+        self,
+        fake: FakeSlack,
+        database_url: str,
+        *,
+        admins: str = "UADMIN01",
+        extra_env: dict[str, str] | None = None,
+        workdir: Path | None = None,
+    ) -> None:
+        self.fake = fake
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir or ROOT
+        self.env = {
+            **os.environ,
+            "MATCHPATH_DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "MATCHPATH_SLACK_API_URL": fake.url,
+            "MATCHPATH_ADMINS": admins,
+            "MATCHPATH_PORT": str(self.port),
+            **(extra_env or {}),
+        }
+        self.env.pop("SLACK_APP_TOKEN", None)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = self.workdir / f"bot-{self.port}.log"
+
+    def start(self) -> BotProcess:
+        log = open(self.log_path, "wb")  # noqa: SIM115 (kept open for the process's life)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--no-scheduler"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._healthy, timeout=30, what=f"the bot on {self.url} (log: {self.log_path})")
+        return self
+
+    def _healthy(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise AssertionError(f"bot exited: {self.log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def post(self, request: SignedRequest) -> tuple[int, bytes]:
+        status, _, body = send(f"{self.url}/slack/events", request)
+        return status, body
+
+    def command(
+        self, text: str, user: str, *, channel: str = "C0GENERAL", wait: bool = True
+    ) -> Reply:
+        url = self.fake.issue_response_url(channel, user)
+        request = slash_command(
+            SECRET,
+            command="/matchpath",
+            text=text,
+            user_id=user,
+            channel_id=channel,
+            response_url=url,
+            trigger_id=self.fake.issue_trigger(user),
+        )
+        return self._exchange(request, url, wait=wait)
+
+    def click(self, user: str, action_id: str, value: str, *, channel: str = "C0GENERAL") -> Reply:
+        url = self.fake.issue_response_url(channel, user)
+        payload = block_actions_payload(
+            user_id=user,
+            actions=[{"action_id": action_id, "value": value, "type": "button", "block_id": "b"}],
+            channel_id=channel,
+            response_url=url,
+            trigger_id=self.fake.issue_trigger(user),
+        )
+        return self._exchange(interactivity(SECRET, payload), url, wait=True)
+
+    def _exchange(self, request: SignedRequest, url: str, *, wait: bool) -> Reply:
+        """Send, then collect what the bot did after its ack: a response_url post or a modal."""
+        rid = url.rstrip("/").rsplit("/", 1)[-1]
+        views_before = len(self.fake.calls("views.open"))
+        status, body = self.post(request)
+        reply = Reply(status, body)
+        if not wait or status != 200 or body.strip():
+            return reply
+
+        def found() -> list[dict[str, Any]] | None:
+            posts = [r.payload for r in self.fake.responses if r.response_id == rid]
+            if posts:
+                return posts
+            opened = self.fake.calls("views.open")[views_before:]
+            return [
+                {"opened_view": c.params.get("view"), "accepted": c.accepted} for c in opened
+            ] or None
+
+        reply.responses = wait_for(found, what="the bot's reply")
+        return reply
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
+        payload = view_submission_payload(user_id=user, view=view, values=values)
+        status, body = self.post(interactivity(SECRET, payload))
+        return Reply(status, body)
+
+    def event(self, event: dict[str, Any]) -> tuple[int, bytes]:
+        return self.post(event_callback(SECRET, event))

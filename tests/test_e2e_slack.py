@@ -1,0 +1,495 @@
+"""End to end over HTTP: the real `matchpath serve` process, the fake Slack Web API, and requests
+signed exactly as Slack signs them. Every subcommand, the roles, modals, App Home, bad requests."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.access import Actor
+from bot.db.base import Base
+from bot.db.engine import Database
+from bot.models import AuditEvent, CheckIn, ExamResult, Flag, Letter, Mentee, Milestone, Person
+from bot.roster.service import import_roster, parse_roster
+from bot.vocab import AuditOutcome
+from handlers.ids import Action
+from handlers.payloads import FlagRef, MenteeRef
+from sandbox.fake_slack import FakeSlack
+from sandbox.signing import SignedRequest, compute_signature, slash_command
+from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.botproc import SECRET, BotProcess
+from tests.databases import DatabaseFactory
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+PEOPLE = {
+    "UADMIN01": ("Ada Admin", "America/New_York"),
+    "UMENTOR01": ("Dr. Grace Whitfield", "America/New_York"),
+    "UMENTOR02": ("Dr. Samuel Osei", "Europe/London"),
+    "UMENTEE01": ("Maya Rahman", "America/Chicago"),
+    "UMENTEE02": ("Tariq Haddad", "Asia/Kolkata"),
+    "UMENTEE03": ("Lucia Moreno", "Europe/London"),
+    "UMENTEE04": ("Daniel Okafor", "America/New_York"),
+    "USTRANGER": ("Sam Stranger", "UTC"),
+    "UNEWBIE01": ("Nadia New", "Africa/Cairo"),
+}
+DENIED = "You don't have access to that, or it doesn't exist."
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def db(db_factory: DatabaseFactory, system_module: Actor) -> Iterator[Database]:
+    database = Database(db_factory.new())
+    with database.unit_of_work() as session:
+        import_roster(
+            session,
+            actor=system_module,
+            roster=parse_roster((ROOT / "examples" / "roster.json").read_text()),
+        )
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="module")
+def system_module() -> Actor:
+    from tests.conftest import NOW
+
+    return Actor.system(NOW)
+
+
+@pytest.fixture(scope="module")
+def bot(
+    fake: FakeSlack, db: Database, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BotProcess]:
+    for user, (name, tz) in PEOPLE.items():
+        fake.add_user(user, name, tz=tz)
+    fake.add_channel("C0GENERAL", "general")
+    process = BotProcess(fake, db.url, workdir=tmp_path_factory.mktemp("bot")).start()
+    yield process
+    process.stop()
+    assert "Traceback" not in process.log() or "incident" in process.log()
+
+
+def rows(db: Database) -> dict[str, int]:
+    with db.read_only() as session:
+        return {
+            name: session.scalar(select(func.count()).select_from(table)) or 0
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def shown(reply_text: str) -> str:
+    return reply_text.replace("\\u2019", "'")
+
+
+# -- help and parsing -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "help", "frobnicate", "assess @nobody", 'milestone add "x'])
+def test_help_and_usage(bot: BotProcess, text: str) -> None:
+    reply = bot.command(text, "USTRANGER")
+    assert reply.status == 200
+    assert reply.ack["response_type"] == "ephemeral"
+    assert "MatchPath commands" in reply.text()
+    assert_valid_message(reply.ack)
+
+
+# -- profile, assess, roles -----------------------------------------------------------------
+
+ROLES = {  # who asks about UMENTEE02 (mentored by UMENTOR02)
+    "UADMIN01": True,
+    "UMENTOR02": True,
+    "UMENTEE02": True,
+    "UMENTOR01": False,
+    "UMENTEE01": False,
+    "USTRANGER": False,
+}
+
+
+@pytest.mark.parametrize(("user", "allowed"), sorted(ROLES.items()))
+@pytest.mark.parametrize("sub", ["profile", "assess", "milestone list"])
+def test_read_roles(bot: BotProcess, db: Database, user: str, allowed: bool, sub: str) -> None:
+    reply = bot.command(f"{sub} <@UMENTEE02|tariq>", user)
+    text = shown(reply.text())
+    if allowed:
+        assert "Tariq Haddad" in text
+        for payload in reply.responses:
+            assert_valid_message(payload)
+    else:
+        assert DENIED in text
+        assert "Tariq" not in text
+        assert "213" not in text
+        with db.read_only() as session:
+            denied = session.scalar(
+                select(func.count(AuditEvent.id)).where(
+                    AuditEvent.actor_slack_id == user, AuditEvent.outcome == AuditOutcome.DENIED
+                )
+            )
+        assert denied
+
+
+def test_denial_never_reveals_enrolment(bot: BotProcess) -> None:
+    enrolled = shown(bot.command("profile <@UMENTEE02>", "UMENTOR01").text())
+    unknown = shown(bot.command("profile <@UNOBODY99>", "UMENTOR01").text())
+    assert DENIED in enrolled
+    assert DENIED in unknown
+
+
+def test_assess_shows_every_pathway_with_rules(bot: BotProcess) -> None:
+    reply = bot.command("assess <@UMENTEE02>", "UMENTOR02")
+    text = reply.text()
+    for pathway in ["integrated plastics", "preliminary surgery", "general surgery", "pivot"]:
+        assert pathway in text
+    assert "LOR-SURG" in text
+    assert "TREND-UP" in text
+    assert "realistic" in text
+
+
+def test_mentee_sees_own_profile_without_naming_themself(bot: BotProcess) -> None:
+    assert "Tariq Haddad" in bot.command("profile", "UMENTEE02").text()
+
+
+# -- logging items --------------------------------------------------------------------------
+
+
+def _count(db: Database, model: Any, **where: Any) -> int:
+    with db.read_only() as session:
+        query = select(func.count()).select_from(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return session.scalar(query) or 0
+
+
+def test_log_exam_inline(bot: BotProcess, db: Database) -> None:
+    before = _count(db, ExamResult)
+    reply = bot.command("log exam <@UMENTEE01> step3 221 2026-10-02", "UMENTOR01")
+    assert "Logged for" in reply.text()
+    assert _count(db, ExamResult) == before + 1
+    bad = bot.command("log exam <@UMENTEE01> step2ck 400 2026-10-02", "UMENTOR01")
+    assert "score between 1 and 300" in bad.text()
+    assert _count(db, ExamResult) == before + 1
+
+
+def test_log_letter_modal_errors_then_saves(bot: BotProcess, fake: FakeSlack, db: Database) -> None:
+    reply = bot.command("log letter", "UMENTEE01")
+    opened = reply.responses[0]
+    assert opened["accepted"]
+    view = (
+        json.loads(opened["opened_view"])
+        if isinstance(opened["opened_view"], str)
+        else opened["opened_view"]
+    )
+    assert_valid_view(view)
+    before = _count(db, Letter)
+    missing = bot.submit(
+        "UMENTEE01", view, {"writer": {"value": {"type": "plain_text_input", "value": "Dr. Kim"}}}
+    )
+    errors = json.loads(missing.body)
+    assert errors["response_action"] == "errors"
+    assert set(errors["errors"]) == {"specialty", "received_on"}
+    assert _count(db, Letter) == before
+    values = {
+        "writer": {"value": {"type": "plain_text_input", "value": "Dr. Kim"}},
+        "specialty": {
+            "value": {"type": "static_select", "selected_option": {"value": "plastic_surgery"}}
+        },
+        "flags": {
+            "value": {
+                "type": "checkboxes",
+                "selected_options": [{"value": "us"}, {"value": "strong"}],
+            }
+        },
+        "received_on": {"value": {"type": "datepicker", "selected_date": "2026-11-01"}},
+    }
+    saved = bot.submit("UMENTEE01", view, values)
+    assert saved.status == 200
+    assert not saved.body.strip()
+    assert _count(db, Letter) == before + 1
+
+
+# -- milestones, plan, check-ins, flags -------------------------------------------------------
+
+
+def test_milestones(bot: BotProcess, db: Database) -> None:
+    added = bot.command('milestone add <@UMENTEE04> "Book Step 3 retake" 2027-01-15', "UMENTOR01")
+    assert "Book Step 3 retake" in added.text()
+    with db.read_only() as session:
+        milestone = session.scalars(
+            select(Milestone).where(Milestone.title == "Book Step 3 retake")
+        ).one()
+    listed = bot.command("milestone list <@UMENTEE04>", "UMENTOR01")
+    assert f"#{milestone.id}" in listed.text()
+    bot.command(f"milestone done {milestone.id}", "UMENTEE04")
+    with db.read_only() as session:
+        assert session.get(Milestone, milestone.id).status == "done"  # type: ignore[union-attr]
+    again = bot.command(f"milestone drop {milestone.id}", "UMENTOR02")
+    assert DENIED in shown(again.text())
+
+
+def test_plan_preview_then_save(bot: BotProcess, db: Database) -> None:
+    before = _count(db, Milestone)
+    reply = bot.command("plan <@UMENTEE02>", "UMENTOR02")
+    assert "Preliminary surgery plan" in reply.text()
+    assert _count(db, Milestone) == before
+    saved = bot.click("UMENTOR02", Action.SAVE_PLAN, MenteeRef(mentee="UMENTEE02").dump())
+    assert "Saved" in saved.text()
+    assert _count(db, Milestone) > before
+    assert DENIED in shown(bot.command("plan <@UMENTEE02>", "UMENTEE02").text())
+
+
+def test_checkin(bot: BotProcess, db: Database) -> None:
+    before = _count(db, CheckIn)
+    reply = bot.command("checkin <@UMENTEE03> Talked about a pivot; she's thinking", "UMENTOR02")
+    assert "recorded" in reply.text()
+    assert _count(db, CheckIn) == before + 1
+    modal = bot.command("checkin <@UMENTEE03>", "UMENTOR02")
+    assert modal.responses[0]["accepted"]
+    assert DENIED in shown(bot.command("checkin <@UMENTEE03> hi", "UMENTEE03").text())
+
+
+def test_flags_snooze(bot: BotProcess, db: Database) -> None:
+    from datetime import UTC, datetime
+
+    with db.unit_of_work() as session:
+        mentee = session.scalars(
+            select(Mentee).join(Person).where(Person.slack_user_id == "UMENTEE03")
+        ).one()
+        flag = Flag(
+            mentee_id=mentee.id,
+            rule="STAG-REAPPLY",
+            detail="nothing new",
+            raised_at=datetime.now(UTC),
+        )
+        session.add(flag)
+        session.flush()
+        flag_id = flag.id
+    listed = bot.command("flags", "UMENTOR02")
+    assert "STAG-REAPPLY" in listed.text()
+    assert "STAG-REAPPLY" not in bot.command("flags", "UMENTOR01").text()
+    snoozed = bot.click("UMENTOR02", Action.FLAG_SNOOZE, FlagRef(flag=flag_id).dump())
+    assert "snoozed" in snoozed.text()
+    with db.read_only() as session:
+        assert session.get(Flag, flag_id).state == "snoozed"  # type: ignore[union-attr]
+
+
+# -- enrolment, assignment, settings --------------------------------------------------------
+
+
+def test_enroll_by_mentor(bot: BotProcess, db: Database) -> None:
+    reply = bot.command("enroll <@UNEWBIE01>", "UMENTOR01")
+    view = reply.responses[0]["opened_view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Nadia New"}},
+        "applicant_type": {"value": {"selected_option": {"value": "non_us_img"}}},
+        "visa": {"value": {"selected_option": {"value": "j1"}}},
+        "ecfmg": {"value": {"selected_option": {"value": "in_progress"}}},
+        "checkpoint_cadence_days": {"value": {"type": "number_input", "value": "900"}},
+        "status": {"value": {"selected_option": {"value": "active"}}},
+    }
+    refused = bot.submit("UMENTOR01", view, values)
+    assert "checkpoint_cadence_days" in json.loads(refused.body)["errors"]
+    assert _count(db, Mentee) == 4
+    values["checkpoint_cadence_days"] = {"value": {"type": "number_input", "value": "120"}}
+    assert bot.submit("UMENTOR01", view, values).status == 200
+    assert "Nadia New" in bot.command("profile <@UNEWBIE01>", "UMENTOR01").text()
+    assert DENIED not in bot.command("assess <@UNEWBIE01>", "UMENTOR01").text()
+    assert "Only admins and mentors" in bot.command("enroll <@UNEWBIE02>", "UMENTEE01").text()
+
+
+def test_assign_is_admin_only(bot: BotProcess) -> None:
+    refused = bot.command("assign <@UMENTEE03> <@UMENTOR01>", "UMENTOR01")
+    assert "Only a MatchPath admin" in refused.text()
+    assert DENIED in shown(bot.command("profile <@UMENTEE03>", "UMENTOR01").text())
+    assert "now mentors" in bot.command("assign <@UMENTEE03> <@UMENTOR01>", "UADMIN01").text()
+    assert "Lucia" in bot.command("profile <@UMENTEE03>", "UMENTOR01").text()
+    bot.command("unassign <@UMENTEE03> <@UMENTOR01>", "UADMIN01")
+    assert DENIED in shown(bot.command("profile <@UMENTEE03>", "UMENTOR01").text())
+
+
+def test_settings(bot: BotProcess, db: Database) -> None:
+    reply = bot.command("settings", "UMENTEE02")
+    view = reply.responses[0]["opened_view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert_valid_view(view)
+    values = {
+        "tz": {"value": {"value": "Mars/Olympus"}},
+        "quiet_start": {"value": {"selected_time": "21:00"}},
+        "quiet_end": {"value": {"selected_time": "07:30"}},
+    }
+    assert "tz" in json.loads(bot.submit("UMENTEE02", view, values).body)["errors"]
+    values["tz"] = {"value": {"value": "Asia/Dubai"}}
+    assert bot.submit("UMENTEE02", view, values).status == 200
+    with db.read_only() as session:
+        person = session.scalars(select(Person).where(Person.slack_user_id == "UMENTEE02")).one()
+    assert (person.tz_override, person.quiet_start_minute, person.quiet_weekends) == (
+        "Asia/Dubai",
+        21 * 60,
+        False,
+    )
+    assert "enrolled" in bot.command("settings", "USTRANGER").text()
+
+
+# -- export and forget ----------------------------------------------------------------------
+
+
+def test_export_goes_to_the_admins_dm(bot: BotProcess, fake: FakeSlack) -> None:
+    assert "Only a MatchPath admin" in bot.command("export <@UMENTEE04>", "UMENTOR01").text()
+    reply = bot.command("export <@UMENTEE04>", "UADMIN01")
+    assert "Sent the export" in reply.text()
+    upload = [f for f in fake.files if f.filename == "matchpath-UMENTEE04.json"][-1]
+    assert upload.channel_id == fake.dm_channel("UADMIN01")
+    data = json.loads(upload.content or b"{}")
+    assert [m["slack_user_id"] for m in data["mentees"]] == ["UMENTEE04"]
+
+
+def test_forget_after_confirmation(bot: BotProcess, db: Database) -> None:
+    asked = bot.command("forget <@UMENTEE04>", "UADMIN01")
+    assert "Delete all MatchPath data" in asked.text()
+    assert _count(db, Mentee) >= 4
+    done = bot.click("UADMIN01", Action.FORGET_CONFIRM, MenteeRef(mentee="UMENTEE04").dump())
+    assert "deleted" in done.text()
+    with db.read_only() as session:
+        gone = session.scalar(
+            select(func.count(Person.id)).where(Person.slack_user_id == "UMENTEE04")
+        )
+        kept = session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "mentee.forgotten", AuditEvent.subject_slack_id == "UMENTEE04"
+            )
+        )
+    assert gone == 0
+    assert kept == 1
+
+
+# -- App Home -------------------------------------------------------------------------------
+
+
+def test_app_home_is_published(bot: BotProcess, fake: FakeSlack) -> None:
+    for user in ["UMENTEE02", "UMENTOR02", "USTRANGER"]:
+        status, _ = bot.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "tab": "home",
+                "channel": fake.dm_channel(user),
+            }
+        )
+        assert status == 200
+    home = {}
+    for _ in range(200):
+        home = fake.home_views
+        if {"UMENTEE02", "UMENTOR02", "USTRANGER"} <= set(home):
+            break
+        time.sleep(0.02)
+    assert "Next milestones" in json.dumps(home["UMENTEE02"].payload)
+    assert "Your mentees" in json.dumps(home["UMENTOR02"].payload)
+    assert "not enrolled" in json.dumps(home["USTRANGER"].payload)
+    for stored in home.values():
+        assert_valid_view(stored.payload)
+
+
+# -- request authenticity -------------------------------------------------------------------
+
+
+def _forged_requests(bot: BotProcess) -> list[SignedRequest]:
+    good = slash_command(
+        SECRET,
+        command="/matchpath",
+        text="checkin <@UMENTEE02> forged",
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+    )
+    stale_ts = int(time.time()) - 600
+    stale = slash_command(
+        SECRET,
+        command="/matchpath",
+        text="checkin <@UMENTEE02> stale",
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+        timestamp=stale_ts,
+    )
+    wrong = slash_command(
+        "not-the-secret",
+        command="/matchpath",
+        text="checkin <@UMENTEE02> x",
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+    )
+    tampered = SignedRequest(good.body.replace(b"forged", b"tampered"), good.headers)
+    unsigned = SignedRequest(
+        good.body, {k: v for k, v in good.headers.items() if not k.lower().startswith("x-slack")}
+    )
+    bad_sig = SignedRequest(good.body, {**good.headers, "X-Slack-Signature": "v0=" + "0" * 64})
+    assert (
+        compute_signature(SECRET, good.headers["X-Slack-Request-Timestamp"], good.body)
+        == good.headers["X-Slack-Signature"]
+    )
+    return [stale, wrong, tampered, unsigned, bad_sig]
+
+
+def test_forged_stale_unsigned_are_refused(bot: BotProcess, db: Database) -> None:
+    before = rows(db)
+    for request in _forged_requests(bot):
+        status, _ = bot.post(request)
+        assert status == 401
+    time.sleep(0.3)
+    assert rows(db) == before
+
+
+def test_no_request_was_ever_rejected_by_slack(bot: BotProcess, fake: FakeSlack) -> None:
+    """Every message and view the bot sent passed Slack's validation (the fake checks it)."""
+    rejected = [(c.method, c.error, c.messages) for c in fake.calls() if not c.accepted]
+    assert rejected == []
+    rejected_responses = [r.error for r in fake.responses if not r.accepted]
+    assert rejected_responses == []
+
+
+# -- fuzzing the command text over HTTP ------------------------------------------------------
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from handlers.commands.parse import UsageError, parse  # noqa: E402
+from tests.test_command_parser import texts  # noqa: E402
+
+
+@given(text=texts)
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+def test_malformed_text_gets_usage_and_writes_nothing(
+    bot: BotProcess, db: Database, text: str
+) -> None:
+    try:
+        parse(text)
+        assume(False)
+    except UsageError:
+        pass
+    before = rows(db)
+    reply = bot.command(text, "UMENTOR02")
+    assert reply.status == 200
+    assert "MatchPath commands" in reply.text()
+    assert rows(db) == before
+
+
+@given(text=st.text(max_size=300))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_text_never_errors(bot: BotProcess, text: str) -> None:
+    reply = bot.command(text, "USTRANGER", wait=False)
+    assert reply.status == 200

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.access import Actor
 from bot.assessment import cli as assess_cli
-from bot.clock import Clock, OffsetFileClock, SystemClock
+from bot.clock import Clock, FixedClock, OffsetFileClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.engine import Database
 from bot.db.migrate import current_is_head, upgrade
@@ -132,6 +132,58 @@ def _register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(run=run)
 
 
+def _register_reminders(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    def sweep(args: argparse.Namespace, settings: Settings) -> int:
+        from handlers.runtime_reminders import run_one_sweep
+
+        clock: Clock = FixedClock(args.now) if args.now else runtime_clock()
+        for line in run_one_sweep(
+            settings, open_database(settings), clock, dry_run=args.dry_run
+        ).lines():
+            print(line)
+        return 0
+
+    def scheduler(args: argparse.Namespace, settings: Settings) -> int:
+        from handlers.runtime_reminders import run_ticker
+
+        every = args.every or settings.tick_seconds
+        run_ticker(settings, open_database(settings), runtime_clock(), seconds=every)
+        return 0
+
+    p = sub.add_parser(
+        "sweep",
+        help="run one reminder pass (plan, dispatch, reap) and print what it did",
+        description="Run one pass of the reminder machinery: evaluate flags, plan due "
+        "deliveries into the ledger, send what is due, reconcile what a crash left uncertain.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="send nothing; print what would go")
+    p.add_argument(
+        "--now",
+        type=_instant,
+        metavar="ISO-DATETIME",
+        help="run as of this instant (e.g. 2026-12-01T09:00:00Z)",
+    )
+    p.set_defaults(run=sweep)
+    p = sub.add_parser("scheduler", help="run only the reminder ticker (a separate process)")
+    p.add_argument(
+        "--every",
+        type=int,
+        metavar="SECONDS",
+        help="seconds between sweeps (default MATCHPATH_TICK_SECONDS, 60)",
+    )
+    p.set_defaults(run=scheduler)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an instant like 2026-12-01T09:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def runtime_clock() -> Clock:
     """The system clock, or the sandbox's movable one when MATCHPATH_CLOCK_FILE is set."""
     path = os.environ.get("MATCHPATH_CLOCK_FILE")
@@ -141,6 +193,7 @@ def runtime_clock() -> Clock:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     assess_cli.register,
     _register_serve,
+    _register_reminders,
 ]
 
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     mentors_channel: str | None = Field(default=None, alias="MATCHPATH_MENTORS_CHANNEL")
     ruleset: Path | None = Field(default=None, alias="MATCHPATH_RULESET")
     port: int = Field(default=3000, alias="MATCHPATH_PORT", ge=1, le=65535)
+    tick_seconds: int = Field(default=60, alias="MATCHPATH_TICK_SECONDS", ge=1, le=3600)
+    send_rate: float = Field(default=5.0, alias="MATCHPATH_SEND_RATE", gt=0, le=1000)
 
     @field_validator("database_url")
     @classmethod

@@ -25,6 +25,7 @@ from bot.vocab import (
     ApplicantType,
     AuditOutcome,
     CycleOutcome,
+    DeliveryState,
     EcfmgStatus,
     Exam,
     FlagState,
@@ -110,6 +111,7 @@ class Mentee(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    flags_checked_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(lazy="joined")
 
@@ -305,6 +307,9 @@ class Flag(Base):
     resolved_at: Mapped[datetime | None]
     resolved_reason: Mapped[str | None] = mapped_column(Text)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    # When a resolved flag's condition was first seen cleared; until then the same episode
+    # continues and is not raised again (a mentor's "resolved" is respected).
+    cleared_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index(
@@ -341,3 +346,67 @@ class AuditEvent(Base):
         Index("ix_audit_event_mentee", "mentee_id", "at"),
         Index("ix_audit_event_actor", "actor_slack_id", "at"),
     )
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per message owed to someone, keyed by its business event.
+
+    The scheduler only ticks; this table decides what is sent, once. `dedupe_key` comes from
+    the event (milestone + due version + stage + recipient, ...), never from the tick time.
+    """
+
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int | None] = mapped_column(ForeignKey("mentee.id", ondelete="CASCADE"))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int | None] = mapped_column(Integer)
+    # The recipient's local day it is for: anchor_date + offset_days.
+    anchor_date: Mapped[date]
+    offset_days: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    state: Mapped[DeliveryState] = mapped_column(
+        enum_column(DeliveryState), default=DeliveryState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_delivery_state_due", "state", "due_at"),
+        Index("ix_delivery_unscheduled", "due_at", "state"),
+        Index("ix_delivery_recipient", "recipient_id"),
+        Index("ix_delivery_mentee", "mentee_id"),
+    )
+
+
+class RateBucket(Base):
+    """A token bucket shared by every instance: the workspace-wide send rate lives here."""
+
+    __tablename__ = "rate_bucket"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float]
+    refilled_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
+
+
+class WorkspacePause(Base):
+    """Set when Slack says the app's auth is gone: sending stops until it works again."""
+
+    __tablename__ = "workspace_pause"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    paused_at: Mapped[datetime]
+    checked_at: Mapped[datetime]

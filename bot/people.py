@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.access import Actor, audit
 from bot.errors import AccessDenied, InvalidInput
 from bot.models import Person, ReminderOptOut
+from bot.reminders.schedule import reschedule_person
 from bot.vocab import ReminderKind
 
 
@@ -107,6 +108,7 @@ def update_settings(session: Session, *, actor: Actor, settings: PersonSettings)
     person.quiet_start_minute = settings.quiet_start.hour * 60 + settings.quiet_start.minute
     person.quiet_end_minute = settings.quiet_end.hour * 60 + settings.quiet_end.minute
     person.quiet_weekends = settings.quiet_weekends
+    reschedule_person(session, person_id=person.id)
     session.execute(delete(ReminderOptOut).where(ReminderOptOut.person_id == person.id))
     session.add_all(ReminderOptOut(person_id=person.id, kind=k) for k in set(settings.opt_outs))
     session.flush()
@@ -138,10 +140,11 @@ def refresh_from_slack(
     person = find_person(session, slack_user_id)
     if person is None:
         return False
-    if tz:
+    if tz and tz != person.tz:
         # An unusable zone keeps the last good one rather than breaking reminders.
         with suppress(InvalidInput):
             person.tz = valid_tz(tz)
+            reschedule_person(session, person_id=person.id)
     if display_name:
         person.display_name = display_name[:200]
     person.tz_checked_at = now

@@ -176,3 +176,16 @@ class ReminderKind(StrEnum):
 class AuditOutcome(StrEnum):
     OK = "ok"
     DENIED = "denied"
+
+
+class DeliveryState(StrEnum):
+    """The delivery ledger's states; see bot/reminders/ for the transitions."""
+
+    PENDING = "pending"  # planned; waiting for its send time
+    CLAIMED = "claimed"  # a dispatcher holds a lease and is sending
+    SENT = "sent"
+    RETRY_WAIT = "retry_wait"  # not delivered; try again at next_attempt_at
+    UNKNOWN = "unknown"  # may have landed (timeout, 5xx, lost lease): reconcile before retrying
+    FAILED = "failed"  # permanent error; never retried
+    EXPIRED = "expired"  # past its expiry before it could go
+    CANCELLED = "cancelled"  # its reason went away (milestone done, opted out, ...)

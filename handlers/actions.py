@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.flags.service import snooze_flag
+from bot.mentees.milestones import milestone_by_id, reschedule_milestone
 from handlers.blocks.lists import notice
 from handlers.blocks.modals import resolve_modal
 from handlers.commands.admin import forget_confirmed
@@ -41,6 +43,20 @@ def _item(call: Call, value: str) -> None:
     open_item_form(call, form.mentee, form.kind)
 
 
+def _snooze_milestone(call: Call, value: str) -> None:
+    ref = load_state(MilestoneRef, value)
+    today = call.actor.now.date()
+    with call.deps.db.unit_of_work() as session:
+        current = milestone_by_id(session, actor=call.actor, milestone_id=ref.milestone)
+        moved = reschedule_milestone(
+            session,
+            actor=call.actor,
+            milestone_id=ref.milestone,
+            due_on=max(current.due_on, today) + timedelta(days=7),
+        )
+    call.reply(notice(f"Milestone #{moved.id} ({moved.title}) moved to {moved.due_on}."))
+
+
 def _snooze(call: Call, value: str) -> None:
     ref = load_state(FlagRef, value)
     with call.deps.db.unit_of_work() as session:
@@ -62,6 +78,7 @@ ACTIONS: dict[Action, ActionHandler] = {
     Action.LOG_ITEM: _item,
     Action.MILESTONE_DONE: _milestone("done"),
     Action.MILESTONE_DROP: _milestone("drop"),
+    Action.MILESTONE_SNOOZE: _snooze_milestone,
     Action.SAVE_PLAN: _mentee(store_plan),
     Action.FLAG_SNOOZE: _snooze,
     Action.FLAG_RESOLVE: _resolve,

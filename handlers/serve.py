@@ -75,6 +75,10 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         settings=settings, db=db, clock=runtime_clock(), ruleset=load_ruleset(settings.ruleset)
     )
     app = build_app(deps, web_client(settings))
+    if not args.no_scheduler:
+        from handlers.runtime_reminders import start_ticker
+
+        start_ticker(settings, db, deps.clock, seconds=settings.tick_seconds)
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

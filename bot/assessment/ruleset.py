@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.assessment.conditions import Condition
-from bot.vocab import ApplicantType, Exam, Pathway, Verdict
+from bot.vocab import ApplicantType, Exam, Pathway, ReminderKind, Verdict
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "ruleset.yaml"
 Band = Literal["unknown", "screened", "below", "low", "solid", "strong"]
@@ -305,6 +305,25 @@ class PlanTemplate(Model):
     items: list[PlanItemRule]
 
 
+class ReminderRules(Model):
+    send_hour: Annotated[int, Field(ge=0, le=23)]
+    lead_days: Annotated[int, Field(ge=1, le=60)]
+    overdue_every_days: Annotated[int, Field(ge=1, le=60)]
+    escalate_to_admins_after_days: Annotated[int, Field(ge=1, le=365)]
+    digest_weekday: Annotated[int, Field(ge=0, le=6)]
+    season_events: list[
+        Literal["eras_opens", "submission_opens", "review_opens", "rank_deadline", "match_week"]
+    ]
+    expiry_days: dict[ReminderKind, Annotated[int, Field(ge=1, le=60)]]
+
+    @model_validator(mode="after")
+    def _every_kind(self) -> Self:
+        missing = set(ReminderKind) - set(self.expiry_days)
+        if missing:
+            raise ValueError(f"expiry_days lacks {', '.join(sorted(missing))}")
+        return self
+
+
 class Ruleset(Model):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     version: Annotated[str, Field(min_length=1, max_length=40)]
@@ -314,6 +333,7 @@ class Ruleset(Model):
     strategy: StrategyRules
     calendar: dict[Annotated[int, Field(ge=2000, le=2100)], SeasonDates]
     plans: dict[TemplateName, PlanTemplate]
+    reminders: ReminderRules
 
     @model_validator(mode="after")
     def _complete(self) -> Self:

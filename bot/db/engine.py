@@ -90,5 +90,15 @@ class Database:
         with self._read_sessions() as session:
             yield session
 
+    @contextmanager
+    def dry_run(self) -> Iterator[Session]:
+        """A write transaction that is always rolled back (`sweep --dry-run`)."""
+        with self._sessions() as session:
+            session.begin()
+            try:
+                yield session
+            finally:
+                session.rollback()
+
     def dispose(self) -> None:
         self.engine.dispose()

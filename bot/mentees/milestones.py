@@ -93,6 +93,14 @@ def reschedule_milestone(
     return milestone_read(milestone)
 
 
+def milestone_by_id(session: Session, *, actor: Actor, milestone_id: int) -> MilestoneRead:
+    milestone = session.get(Milestone, milestone_id)
+    mentee = session.get(Mentee, milestone.mentee_id) if milestone else None
+    authorize(session, actor, mentee, Capability.READ, "milestone.read", milestone=milestone_id)
+    assert milestone is not None
+    return milestone_read(milestone)
+
+
 def list_milestones(
     session: Session, *, actor: Actor, slack_user_id: str, include_closed: bool = False
 ) -> list[MilestoneRead]:

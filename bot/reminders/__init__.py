@@ -1,0 +1,1 @@
+"""Reminders: plan into the delivery ledger, dispatch once, reap what a crash left behind."""

@@ -1,0 +1,310 @@
+"""Dispatch: claim due deliveries with a lease, re-check, send outside any transaction, and
+record the outcome fenced on the claim.
+
+A row is only ever sent by the holder of its claim token while its lease is fresh (the lease is
+renewed just before the post, and the post's timeout is shorter than the lease), so a crashed
+or slow instance can lose a row to the reaper but can never send it alongside another instance.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.assessment.ruleset import Ruleset
+from bot.clock import Clock, SystemClock
+from bot.db.engine import Database
+from bot.models import Delivery, Person, WorkspacePause
+from bot.reminders import ratelimit
+from bot.reminders.content import compose
+from bot.reminders.crash import crashpoint
+from bot.reminders.ports import (
+    Notice,
+    Notifier,
+    Outcome,
+    Permanent,
+    RetryLater,
+    Sent,
+    Uncertain,
+    WorkspaceDown,
+)
+from bot.vocab import DeliveryState
+
+log = logging.getLogger("matchpath.reminders")
+WORKSPACE = "workspace"
+RESUME_CHECK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    batch: int = 20
+    lease_seconds: float = 90.0
+    send_rate: float = 5.0  # messages per second, workspace-wide
+    burst: float = 5.0
+    max_rows: int = 10_000  # per run; the next tick carries on
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    cancelled: int = 0
+    retry: int = 0
+    unknown: int = 0
+    failed: int = 0
+    lost: int = 0
+    paused: bool = False
+    sent_keys: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    token: str
+    dedupe_key: str
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        clock: Clock,
+        ruleset: Ruleset,
+        config: DispatchConfig | None = None,
+        *,
+        wall: Clock | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.db, self.notifier, self.clock, self.ruleset = db, notifier, clock, ruleset
+        self.config = config or DispatchConfig()
+        self.wall = wall or SystemClock()
+        self.sleep = sleep
+
+    def run(self) -> DispatchReport:
+        report = DispatchReport()
+        if self._paused(report):
+            return report
+        while report.sent + report.retry + report.unknown + report.failed < self.config.max_rows:
+            claims = self._claim()
+            if not claims:
+                break
+            crashpoint("after_claim")
+            for claim in claims:
+                self._deliver(claim, report)
+                if report.paused:
+                    return report
+        return report
+
+    # -- claiming ------------------------------------------------------------------------
+
+    def _claim(self) -> list[Claim]:
+        now = self.clock.now()
+        token = uuid.uuid4().hex
+        ready = or_(
+            (Delivery.state == DeliveryState.PENDING) & (Delivery.due_at <= now),
+            (Delivery.state == DeliveryState.RETRY_WAIT) & (Delivery.next_attempt_at <= now),
+        )
+        due = (
+            select(Delivery.id)
+            .where(ready, or_(Delivery.expires_at.is_(None), Delivery.expires_at > now))
+            .order_by(Delivery.due_at, Delivery.id)
+            .limit(self.config.batch)
+            .with_for_update(skip_locked=True)
+        )
+        with self.db.unit_of_work() as session:
+            rows = session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(due.scalar_subquery()))
+                .values(
+                    state=DeliveryState.CLAIMED,
+                    claim_token=token,
+                    lease_until=now + timedelta(seconds=self.config.lease_seconds),
+                    attempts=Delivery.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(Delivery.id, Delivery.dedupe_key)
+            ).all()
+        return [Claim(id=i, token=token, dedupe_key=k) for i, k in sorted(rows)]
+
+    def _renew(self, session: Session, claim: Claim) -> Delivery | None:
+        """Renew the lease, fenced on the token; None when the claim was lost."""
+        now = self.clock.now()
+        result = session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == claim.id,
+                Delivery.claim_token == claim.token,
+                Delivery.state == DeliveryState.CLAIMED,
+            )
+            .values(lease_until=now + timedelta(seconds=self.config.lease_seconds))
+        )
+        if not getattr(result, "rowcount", 0):
+            return None
+        return session.get(Delivery, claim.id)
+
+    # -- one delivery ----------------------------------------------------------------------
+
+    def _deliver(self, claim: Claim, report: DispatchReport) -> None:
+        prepared = self._prepare(claim, report)
+        if prepared is None:
+            return
+        slack_id, channel, notice = prepared
+        if channel is None:
+            opened = self.notifier.open_dm(slack_id)
+            if not isinstance(opened, str):
+                self._record(claim, opened, report)
+                return
+            channel = opened
+            self._remember_dm(slack_id, channel)
+        if not self._wait_for_token(claim):
+            report.lost += 1
+            return
+        outcome = self.notifier.post(channel, notice, claim.dedupe_key)
+        crashpoint("after_post")
+        self._record(claim, outcome, report, channel=channel)
+
+    def _prepare(
+        self, claim: Claim, report: DispatchReport
+    ) -> tuple[str, str | None, Notice] | None:
+        with self.db.unit_of_work() as session:
+            delivery = self._renew(session, claim)
+            if delivery is None:
+                report.lost += 1
+                return None
+            recipient = session.get(Person, delivery.recipient_id)
+            notice = (
+                None
+                if recipient is None
+                else compose(
+                    session, delivery, recipient, now=self.clock.now(), ruleset=self.ruleset
+                )
+            )
+            if recipient is None or notice is None:
+                delivery.state = DeliveryState.CANCELLED
+                delivery.claim_token = None
+                delivery.updated_at = self.clock.now()
+                report.cancelled += 1
+                return None
+            return recipient.slack_user_id, recipient.dm_channel_id, notice
+
+    def _remember_dm(self, slack_id: str, channel: str) -> None:
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(Person).where(Person.slack_user_id == slack_id).values(dm_channel_id=channel)
+            )
+
+    def _wait_for_token(self, claim: Claim) -> bool:
+        """Wait for the shared send rate, then renew the lease so the post happens inside it."""
+        while True:
+            with self.db.unit_of_work() as session:
+                wait = ratelimit.take(
+                    session,
+                    name=ratelimit.SLACK_POSTS,
+                    rate=self.config.send_rate,
+                    burst=self.config.burst,
+                    wall=self.wall.now(),
+                )
+            if wait <= 0:
+                break
+            self.sleep(min(wait, 5.0))
+        with self.db.unit_of_work() as session:
+            return self._renew(session, claim) is not None
+
+    def _record(
+        self, claim: Claim, outcome: Outcome, report: DispatchReport, *, channel: str | None = None
+    ) -> None:
+        now = self.clock.now()
+        values: dict[str, object] = {"updated_at": now, "claim_token": None, "lease_until": None}
+        match outcome:
+            case Sent():
+                values.update(
+                    state=DeliveryState.SENT,
+                    channel_id=outcome.channel,
+                    message_ts=outcome.ts,
+                    last_error=None,
+                )
+                report.sent += 1
+                report.sent_keys.append(claim.dedupe_key)
+            case RetryLater():
+                values.update(
+                    state=DeliveryState.RETRY_WAIT,
+                    last_error=outcome.reason[:200],
+                    next_attempt_at=now + timedelta(seconds=outcome.after_seconds),
+                )
+                report.retry += 1
+            case Uncertain():
+                values.update(
+                    state=DeliveryState.UNKNOWN, channel_id=channel, last_error=outcome.reason[:200]
+                )
+                report.unknown += 1
+            case Permanent():
+                values.update(state=DeliveryState.FAILED, last_error=outcome.error[:200])
+                report.failed += 1
+            case WorkspaceDown():
+                # Not attempted in any useful sense: back to the queue, and stop everything.
+                values.update(
+                    state=DeliveryState.PENDING,
+                    last_error=outcome.error[:200],
+                    attempts=Delivery.attempts - 1,
+                )
+                report.paused = True
+        with self.db.unit_of_work() as session:
+            result = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == claim.id,
+                    Delivery.claim_token == claim.token,
+                    Delivery.state == DeliveryState.CLAIMED,
+                )
+                .values(**values)
+            )
+            if not getattr(result, "rowcount", 0):
+                log.warning("delivery %s: claim lost before its outcome was recorded", claim.id)
+                report.lost += 1
+            if isinstance(outcome, RetryLater) and "rate" in outcome.reason:
+                ratelimit.block(
+                    session,
+                    name=ratelimit.SLACK_POSTS,
+                    seconds=outcome.after_seconds,
+                    wall=self.wall.now(),
+                )
+            if isinstance(outcome, WorkspaceDown):
+                self._pause(session, outcome.error, now)
+
+    # -- workspace pause -----------------------------------------------------------------
+
+    def _pause(self, session: Session, error: str, now: datetime) -> None:
+        if session.get(WorkspacePause, WORKSPACE) is None:
+            session.add(
+                WorkspacePause(name=WORKSPACE, reason=error[:200], paused_at=now, checked_at=now)
+            )
+        log.critical(
+            "Slack refused the app's token (%s): sending is paused for the workspace "
+            "until it works again. Admins: reinstall the app or fix SLACK_BOT_TOKEN.",
+            error,
+        )
+
+    def _paused(self, report: DispatchReport) -> bool:
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            pause = session.get(WorkspacePause, WORKSPACE)
+            if pause is None:
+                return False
+            if now - pause.checked_at < RESUME_CHECK:
+                report.paused = True
+                return True
+            pause.checked_at = now
+        if self.notifier.auth_ok():
+            with self.db.unit_of_work() as session:
+                session.execute(delete(WorkspacePause).where(WorkspacePause.name == WORKSPACE))
+            log.warning("Slack accepts the token again: sending resumes")
+            return False
+        report.paused = True
+        return True

@@ -1,0 +1,106 @@
+"""Reap: leases that expired (a process died mid-send) become unknown; unknown rows are
+reconciled against the DM's history, where each sent message carries its dedupe key in its
+metadata, then marked sent or queued again."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.models import Delivery, Person
+from bot.reminders.ports import Notifier
+from bot.vocab import DeliveryState
+
+GRACE = timedelta(seconds=30)  # let Slack's history catch up before looking
+BATCH = 50
+
+
+@dataclass
+class ReapReport:
+    expired_leases: int = 0
+    found_sent: int = 0
+    requeued: int = 0
+    still_unknown: int = 0
+
+
+def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
+    report = ReapReport()
+    now = clock.now()
+    with db.unit_of_work() as session:
+        result = session.execute(
+            update(Delivery)
+            .where(Delivery.state == DeliveryState.CLAIMED, Delivery.lease_until < now)
+            .values(
+                state=DeliveryState.UNKNOWN,
+                claim_token=None,
+                lease_until=None,
+                last_error="lease expired mid-send",
+                updated_at=now,
+            )
+        )
+        report.expired_leases = int(getattr(result, "rowcount", 0) or 0)
+    token = uuid.uuid4().hex
+    with db.unit_of_work() as session:
+        # Take the unknown rows for reconciliation under a claim, so two reapers never both
+        # decide the same row.
+        candidates = (
+            select(Delivery.id)
+            .where(Delivery.state == DeliveryState.UNKNOWN, Delivery.updated_at <= now - GRACE)
+            .order_by(Delivery.id)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        rows = session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(candidates.scalar_subquery()))
+            .values(
+                state=DeliveryState.CLAIMED,
+                claim_token=token,
+                lease_until=now + timedelta(minutes=2),
+                updated_at=now,
+            )
+            .returning(
+                Delivery.id,
+                Delivery.dedupe_key,
+                Delivery.channel_id,
+                Delivery.created_at,
+                Delivery.recipient_id,
+            )
+        ).all()
+        dms = dict(
+            session.execute(
+                select(Person.id, Person.dm_channel_id).where(
+                    Person.id.in_([r.recipient_id for r in rows])
+                )
+            ).all()
+        )
+    for row in rows:
+        channel = row.channel_id or dms.get(row.recipient_id)
+        found = notifier.find_posted(channel, row.dedupe_key, row.created_at) if channel else None
+        values: dict[str, object]
+        if isinstance(found, str):
+            values = {
+                "state": DeliveryState.SENT,
+                "message_ts": found,
+                "channel_id": channel,
+                "last_error": None,
+            }
+            report.found_sent += 1
+        elif found is None:
+            values = {"state": DeliveryState.RETRY_WAIT, "next_attempt_at": now}
+            report.requeued += 1
+        else:  # could not look: leave it unknown and look again next time
+            values = {"state": DeliveryState.UNKNOWN, "last_error": "history unavailable"}
+            report.still_unknown += 1
+        with db.unit_of_work() as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == row.id, Delivery.claim_token == token)
+                .values(**values, claim_token=None, lease_until=None, updated_at=clock.now())
+            )
+    return report

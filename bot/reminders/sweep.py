@@ -1,0 +1,101 @@
+"""One sweep: evaluate flags, plan, schedule, expire, dispatch, reap. Safe to run on every
+instance at once and after any crash: the database decides who sends what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.assessment.ruleset import Ruleset
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.models import Delivery, Person
+from bot.reminders.crash import crashpoint
+from bot.reminders.dispatcher import DispatchConfig, Dispatcher, DispatchReport
+from bot.reminders.flagger import FlagReport, evaluate_flags
+from bot.reminders.planner import plan
+from bot.reminders.ports import Notifier
+from bot.reminders.reaper import ReapReport, reap
+from bot.reminders.schedule import expire, schedule
+from bot.vocab import DeliveryState
+
+
+@dataclass
+class SweepReport:
+    flags: FlagReport
+    planned: dict[str, int]
+    scheduled: int
+    expired: int
+    dispatch: DispatchReport | None = None
+    reap: ReapReport | None = None
+    would_send: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"flags: {self.flags.checked} mentees checked, {self.flags.raised} raised, "
+            f"{self.flags.cleared} cleared",
+            "planned: "
+            + (
+                ", ".join(f"{k} {v}" for k, v in sorted(self.planned.items()) if v) or "nothing new"
+            ),
+            f"scheduled: {self.scheduled}; expired: {self.expired}",
+        ]
+        if self.dispatch is not None:
+            d = self.dispatch
+            out.append(
+                f"dispatched: {d.sent} sent, {d.cancelled} cancelled, {d.retry} to retry, "
+                f"{d.unknown} unknown, {d.failed} failed"
+                + ("; SENDING PAUSED (Slack refused the token)" if d.paused else "")
+            )
+        if self.reap is not None:
+            r = self.reap
+            out.append(
+                f"reaped: {r.expired_leases} stale leases; reconciled {r.found_sent} as "
+                f"sent, {r.requeued} requeued, {r.still_unknown} still unknown"
+            )
+        if self.would_send:
+            out.append(f"would send {len(self.would_send)}:")
+            out += [f"  {line}" for line in self.would_send]
+        return out
+
+
+def run_sweep(
+    db: Database,
+    notifier: Notifier,
+    clock: Clock,
+    ruleset: Ruleset,
+    config: DispatchConfig | None = None,
+    *,
+    dry_run: bool = False,
+) -> SweepReport:
+    now = clock.now()
+    if dry_run:
+        with db.dry_run() as session:
+            flags = evaluate_flags(session, now=now, ruleset=ruleset)
+            planned = plan(session, now=now, ruleset=ruleset)
+            scheduled = schedule(session, now=now, ruleset=ruleset)
+            expired = expire(session, now=now)
+            due = session.execute(
+                select(Delivery.dedupe_key, Delivery.kind, Person.slack_user_id, Delivery.due_at)
+                .join(Person, Person.id == Delivery.recipient_id)
+                .where(
+                    Delivery.state.in_([DeliveryState.PENDING, DeliveryState.RETRY_WAIT]),
+                    Delivery.due_at <= now,
+                )
+                .order_by(Delivery.due_at, Delivery.id)
+            ).all()
+        report = SweepReport(flags, planned, scheduled, expired)
+        report.would_send = [f"{kind} to {user} ({key})" for key, kind, user, _ in due]
+        return report
+    with db.unit_of_work() as session:
+        flags = evaluate_flags(session, now=now, ruleset=ruleset)
+    with db.unit_of_work() as session:
+        planned = plan(session, now=now, ruleset=ruleset)
+        crashpoint("mid_plan")
+        scheduled = schedule(session, now=now, ruleset=ruleset)
+        expired = expire(session, now=now)
+    report = SweepReport(flags, planned, scheduled, expired)
+    report.dispatch = Dispatcher(db, notifier, clock, ruleset, config).run()
+    report.reap = reap(db, notifier, clock)
+    return report

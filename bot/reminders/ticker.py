@@ -1,0 +1,58 @@
+"""APScheduler as a ticker only: an in-memory, UTC interval job that runs a sweep.
+
+It holds no per-reminder jobs (the ledger does), so every instance may tick, and a restart
+loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+log = logging.getLogger("matchpath.ticker")
+DEFAULT_SECONDS = 60
+
+
+def _guarded(sweep: Callable[[], object]) -> Callable[[], None]:
+    def tick() -> None:
+        try:
+            sweep()
+        except Exception:  # a failed tick is logged; the next one tries again
+            log.exception("sweep failed; the next tick will try again")
+
+    return tick
+
+
+def start_background(
+    sweep: Callable[[], object], seconds: int = DEFAULT_SECONDS
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=UTC)
+    scheduler.add_job(
+        _guarded(sweep),
+        "interval",
+        seconds=seconds,
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+def run_blocking(sweep: Callable[[], object], seconds: int = DEFAULT_SECONDS) -> None:
+    scheduler = BlockingScheduler(timezone=UTC)
+    scheduler.add_job(
+        _guarded(sweep),
+        "interval",
+        seconds=seconds,
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()

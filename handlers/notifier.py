@@ -1,0 +1,168 @@
+"""The Slack side of reminders: DMs with metadata, and Slack's answers sorted into outcomes.
+
+This client retries nothing itself: a retry decision belongs to the delivery ledger, which
+knows whether a message may already have landed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import urllib.error
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.reminders.ports import (
+    Failure,
+    Notice,
+    Outcome,
+    Permanent,
+    RetryLater,
+    Sent,
+    Uncertain,
+    WorkspaceDown,
+)
+from handlers.blocks.reminders import reminder_message
+
+EVENT_TYPE = "matchpath_delivery"
+SEND_TIMEOUT = 10
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "msg_too_long",
+    "user_not_found",
+    "user_not_visible",
+    "user_disabled",
+    "cannot_dm_bot",
+    "invalid_blocks",
+    "no_text",
+    "invalid_metadata_format",
+    "too_many_attachments",
+}
+WORKSPACE = {
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "missing_scope",
+    "not_authed",
+    "team_access_not_granted",
+    "org_login_required",
+    "ekm_access_denied",
+}
+AMBIGUOUS = {"internal_error", "fatal_error", "request_timeout", "service_unavailable"}
+REFUSED_RETRY_SECONDS = 30
+
+
+def classify(exc: BaseException, *, posting: bool) -> Failure:
+    """Sort a failed call: retry, reconcile first, give up, or pause the workspace."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        error = str(exc.response.get("error", "")) if exc.response.data else ""
+        if status == 429 or error == "ratelimited":
+            after = float(exc.response.headers.get("Retry-After", "1") or 1)
+            return RetryLater(after_seconds=max(after, 1.0), reason="rate limited")
+        if error in WORKSPACE:
+            return WorkspaceDown(error=error)
+        if error in PERMANENT:
+            return Permanent(error=error)
+        if status >= 500 or error in AMBIGUOUS:
+            return (
+                Uncertain(reason=error or f"HTTP {status}")
+                if posting
+                else RetryLater(after_seconds=30, reason=error or f"HTTP {status}")
+            )
+        return Permanent(error=error or f"HTTP {status}")
+    if _refused(exc):
+        return RetryLater(after_seconds=REFUSED_RETRY_SECONDS, reason="connection refused")
+    reason = type(exc).__name__
+    return Uncertain(reason=reason) if posting else RetryLater(after_seconds=30, reason=reason)
+
+
+def _refused(exc: BaseException) -> bool:
+    """A refused connection never reached Slack, so the message certainly did not land."""
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    reason = getattr(exc, "reason", None)
+    return isinstance(exc, urllib.error.URLError) and isinstance(reason, ConnectionRefusedError)
+
+
+TRANSPORT = (OSError, http.client.HTTPException, socket.timeout, urllib.error.URLError)
+
+
+class SlackNotifier:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SlackNotifier:
+        # No retry handlers at all: neither rate limits nor connection errors are retried here.
+        return cls(
+            WebClient(
+                token=settings.slack_bot_token,
+                base_url=settings.slack_api_url,
+                timeout=SEND_TIMEOUT,
+                retry_handlers=[],
+            )
+        )
+
+    def open_dm(self, slack_user_id: str) -> str | Failure:
+        try:
+            response = self.client.conversations_open(users=slack_user_id)
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=False)
+        return str(response["channel"]["id"])
+
+    def post(self, channel: str, notice: Notice, dedupe_key: str) -> Outcome:
+        payload = reminder_message(notice)
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"dedupe_key": dedupe_key}},
+                unfurl_links=False,
+            )
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=True)
+        return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def find_posted(self, channel: str, dedupe_key: str, since: datetime) -> str | Failure | None:
+        cursor: str | None = None
+        try:
+            for _ in range(20):  # at most 20 pages of 200: ample for one DM since a claim
+                response = self.client.conversations_history(
+                    channel=channel,
+                    oldest=str(since.timestamp() - 60),
+                    limit=200,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+                messages: list[dict[str, Any]] = response.get("messages") or []
+                for message in messages:
+                    if _key_of(message) == dedupe_key:
+                        return str(message["ts"])
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return None
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=False)
+        return None
+
+    def auth_ok(self) -> bool:
+        try:
+            return bool(self.client.auth_test().get("ok"))
+        except (SlackApiError, *TRANSPORT):
+            return False
+
+
+def _key_of(message: dict[str, Any]) -> str | None:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != EVENT_TYPE:
+        return None
+    key = (metadata.get("event_payload") or {}).get("dedupe_key")
+    return str(key) if key is not None else None

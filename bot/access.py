@@ -95,17 +95,16 @@ def role_for(session: Session, actor: Actor, mentee: Mentee | None) -> Role:
 
 
 def is_mentor(session: Session, actor: Actor) -> bool:
-    """Whether the actor mentors anyone at all (mentors may enroll new mentees)."""
+    """Whether the actor is a mentor (flagged as one, or mentoring someone now)."""
     if actor.person_id is None:
         return False
-    return (
-        session.scalar(
-            select(MentorAssignment.id)
-            .where(MentorAssignment.mentor_id == actor.person_id, MentorAssignment.until.is_(None))
-            .limit(1)
-        )
-        is not None
+    flagged = session.scalar(select(Person.is_mentor).where(Person.id == actor.person_id))
+    if flagged:
+        return True
+    active = select(MentorAssignment.id).where(
+        MentorAssignment.mentor_id == actor.person_id, MentorAssignment.until.is_(None)
     )
+    return session.scalar(active.limit(1)) is not None
 
 
 def audit(

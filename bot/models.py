@@ -360,8 +360,11 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    # A person for DMs; none for posts to the mentors channel (dashboard cards and threads).
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     mentee_id: Mapped[int | None] = mapped_column(ForeignKey("mentee.id", ondelete="CASCADE"))
+    # The line a dashboard thread reply says (composed when the event happened).
+    body: Mapped[str | None] = mapped_column(Text)
     subject_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int | None] = mapped_column(Integer)
     # The recipient's local day it is for: anchor_date + offset_days.
@@ -377,6 +380,7 @@ class Delivery(Base):
     lease_until: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
@@ -410,3 +414,46 @@ class WorkspacePause(Base):
     reason: Mapped[str] = mapped_column(String(200))
     paused_at: Mapped[datetime]
     checked_at: Mapped[datetime]
+
+
+class DashboardCard(Base):
+    """A mentee's living card in the mentors channel; its thread holds their story.
+
+    `version` rises with every change the card shows; `posted_version` is what Slack shows.
+    """
+
+    __tablename__ = "dashboard_card"
+
+    mentee_id: Mapped[int] = mapped_column(
+        ForeignKey("mentee.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    previous_ts: Mapped[str | None] = mapped_column(String(32))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    posted_version: Mapped[int] = mapped_column(Integer, default=0)
+    verdicts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_dashboard_card_ts", "channel_id", "ts"),)
+
+
+class AppSetting(Base):
+    """Settings an admin changes from Slack (the dashboard channel)."""
+
+    __tablename__ = "app_setting"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
+class SlackEvent(Base):
+    """Events API deliveries already handled: Slack retries, so each event_id acts once."""
+
+    __tablename__ = "slack_event"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]

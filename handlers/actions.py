@@ -15,6 +15,7 @@ from handlers.blocks.lists import notice
 from handlers.blocks.modals import resolve_modal
 from handlers.commands.admin import forget_confirmed
 from handlers.commands.assessment import run_assessment, store_plan
+from handlers.commands.dashboard import share
 from handlers.commands.items import open_item_form
 from handlers.commands.mentoring import open_checkin_form
 from handlers.commands.milestones import close_milestone
@@ -80,6 +81,7 @@ ACTIONS: dict[Action, ActionHandler] = {
     Action.MILESTONE_DROP: _milestone("drop"),
     Action.MILESTONE_SNOOZE: _snooze_milestone,
     Action.SAVE_PLAN: _mentee(store_plan),
+    Action.SHARE_ASSESSMENT: _mentee(share),
     Action.FLAG_SNOOZE: _snooze,
     Action.FLAG_RESOLVE: _resolve,
     Action.FORGET_CONFIRM: _mentee(forget_confirmed),

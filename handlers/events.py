@@ -7,8 +7,11 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.access import Actor
+from bot.dashboards.service import first_time, note_from_thread
+from bot.errors import DomainError
 from bot.flags.service import list_flags, own_flags
 from bot.mentees.milestones import list_milestones
 from bot.mentees.service import find_mentee, get_mentee, list_mentees
@@ -29,6 +32,37 @@ def register(app: App, deps: Deps) -> None:
         client.views_publish(
             user_id=user, view=home_view(home_data(deps, actor), today=actor.now.date())
         )
+
+    @app.event("app_mention")
+    def on_app_mention(
+        body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        thread = event.get("thread_ts")
+        user = event.get("user")
+        if not thread or not user or thread == event.get("ts"):
+            return  # only replies in a thread can be notes
+        actor = context.get("actor") or actor_of(deps, str(user))
+        try:
+            with deps.db.unit_of_work() as session:
+                if not first_time(session, str(body.get("event_id") or event.get("ts")), actor.now):
+                    return
+                saved = note_from_thread(
+                    session,
+                    actor=actor,
+                    channel=str(event["channel"]),
+                    thread_ts=str(thread),
+                    text=str(event.get("text", "")),
+                )
+        except DomainError as exc:
+            log.info("note not saved: %s", exc)
+            return
+        if saved:
+            try:
+                client.reactions_add(
+                    channel=event["channel"], timestamp=event["ts"], name="white_check_mark"
+                )
+            except SlackApiError as exc:  # the note is saved; the tick is a courtesy
+                log.info("could not acknowledge the note: %s", exc.response.get("error"))
 
     @app.event("user_change")
     def on_user_change(event: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.dashboards.card import CardView
 from bot.reminders.ports import (
     Failure,
     Notice,
@@ -26,6 +27,7 @@ from bot.reminders.ports import (
     Uncertain,
     WorkspaceDown,
 )
+from handlers.blocks.dashboard import card_message, thread_line
 from handlers.blocks.reminders import reminder_message
 
 EVENT_TYPE = "matchpath_delivery"
@@ -97,6 +99,7 @@ TRANSPORT = (OSError, http.client.HTTPException, socket.timeout, urllib.error.UR
 class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self._workspace_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackNotifier:
@@ -118,30 +121,30 @@ class SlackNotifier:
         return str(response["channel"]["id"])
 
     def post(self, channel: str, notice: Notice, dedupe_key: str) -> Outcome:
-        payload = reminder_message(notice)
-        try:
-            response = self.client.chat_postMessage(
-                channel=channel,
-                text=payload["text"],
-                blocks=payload["blocks"],
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"dedupe_key": dedupe_key}},
-                unfurl_links=False,
-            )
-        except (SlackApiError, *TRANSPORT) as exc:
-            return classify(exc, posting=True)
-        return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
+        return self._post(channel, reminder_message(notice), dedupe_key)
 
-    def find_posted(self, channel: str, dedupe_key: str, since: datetime) -> str | Failure | None:
+    def find_posted(
+        self, channel: str, dedupe_key: str, since: datetime, thread_ts: str | None = None
+    ) -> str | Failure | None:
         cursor: str | None = None
         try:
-            for _ in range(20):  # at most 20 pages of 200: ample for one DM since a claim
-                response = self.client.conversations_history(
-                    channel=channel,
-                    oldest=str(since.timestamp() - 60),
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
+            for _ in range(20):  # at most 20 pages of 200: ample since one claim
+                if thread_ts:
+                    response = self.client.conversations_replies(
+                        channel=channel,
+                        ts=thread_ts,
+                        limit=200,
+                        include_all_metadata=True,
+                        cursor=cursor,
+                    )
+                else:
+                    response = self.client.conversations_history(
+                        channel=channel,
+                        oldest=str(since.timestamp() - 60),
+                        limit=200,
+                        include_all_metadata=True,
+                        cursor=cursor,
+                    )
                 messages: list[dict[str, Any]] = response.get("messages") or []
                 for message in messages:
                     if _key_of(message) == dedupe_key:
@@ -152,6 +155,62 @@ class SlackNotifier:
         except (SlackApiError, *TRANSPORT) as exc:
             return classify(exc, posting=False)
         return None
+
+    def channel_is_private(self, channel: str) -> bool | Failure:
+        try:
+            info = self.client.conversations_info(channel=channel)["channel"]
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=False)
+        return bool(info.get("is_private")) and not info.get("is_im")
+
+    def post_card(self, channel: str, card: CardView, dedupe_key: str) -> Outcome:
+        return self._post(
+            channel,
+            card_message(card, previous_link=self._link(channel, card.previous_thread)),
+            dedupe_key,
+        )
+
+    def update_card(self, channel: str, ts: str, card: CardView) -> Outcome:
+        payload = card_message(card, previous_link=self._link(channel, card.previous_thread))
+        try:
+            response = self.client.chat_update(
+                channel=channel, ts=ts, text=payload["text"], blocks=payload["blocks"]
+            )
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=True)
+        return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def post_line(self, channel: str, thread_ts: str, text: str, dedupe_key: str) -> Outcome:
+        return self._post(channel, thread_line(text), dedupe_key, thread_ts=thread_ts)
+
+    def _post(
+        self, channel: str, payload: dict[str, Any], dedupe_key: str, thread_ts: str | None = None
+    ) -> Outcome:
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"dedupe_key": dedupe_key}},
+            )
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=True)
+        return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def _link(self, channel: str, ts: str | None) -> str | None:
+        """A link to an old thread, when the workspace's address is known."""
+        if not ts:
+            return None
+        if self._workspace_url is None:
+            try:
+                self._workspace_url = str(self.client.auth_test().get("url") or "")
+            except (SlackApiError, *TRANSPORT):
+                return None
+        if not self._workspace_url:
+            return None
+        return f"<{self._workspace_url}archives/{channel}/p{ts.replace('.', '')}|earlier thread>"
 
     def auth_ok(self) -> bool:
         try:

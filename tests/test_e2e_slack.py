@@ -493,3 +493,79 @@ def test_malformed_text_gets_usage_and_writes_nothing(
 def test_any_text_never_errors(bot: BotProcess, text: str) -> None:
     reply = bot.command(text, "USTRANGER", wait=False)
     assert reply.status == 200
+
+
+# -- dashboards -----------------------------------------------------------------------------
+
+
+def test_dashboard_channel_must_be_private(bot: BotProcess, fake: FakeSlack) -> None:
+    fake.add_channel("CPUBLIC9", "general-chat", is_private=False)
+    fake.add_channel("GMENTORS9", "mentors", is_private=True)
+    assert (
+        "Only a MatchPath admin"
+        in bot.command("dashboard channel <#GMENTORS9|mentors>", "UMENTOR01").text()
+    )
+    refused = bot.command("dashboard channel <#CPUBLIC9|general-chat>", "UADMIN01")
+    assert "only in a private channel" in refused.text()
+    accepted = bot.command("dashboard channel <#GMENTORS9|mentors>", "UADMIN01")
+    assert "Dashboards now live" in accepted.text()
+
+
+def test_cards_notes_and_roster(bot: BotProcess, fake: FakeSlack, db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from slack_sdk import WebClient
+
+    from bot.assessment.ruleset import load_ruleset
+    from bot.clock import FixedClock
+    from bot.reminders.sweep import run_sweep
+    from handlers.notifier import SlackNotifier
+
+    notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[]))
+    for _ in range(2):
+        run_sweep(db, notifier, FixedClock(datetime.now(UTC)), load_ruleset())
+    parents = [m for m in fake.messages("GMENTORS9") if m.thread_ts is None]
+    assert len(parents) == 4  # one card per active mentee
+    tariq = next(m for m in parents if "Tariq Haddad" in json.dumps(m.blocks))
+    before = _count(db, CheckIn)
+    text = "<@UBOT> note Discussed the SOAP plan; confident"
+    reply_ts = WebClient(token="xoxb-test", base_url=fake.url).chat_postMessage(
+        channel="GMENTORS9", thread_ts=tariq.ts, text=text
+    )["ts"]  # the mentor's reply
+    event = {
+        "type": "app_mention",
+        "user": "UMENTOR02",
+        "channel": "GMENTORS9",
+        "ts": reply_ts,
+        "thread_ts": tariq.ts,
+        "text": text,
+    }
+    from sandbox.signing import event_callback
+
+    for _ in range(2):  # Slack retries: the same event id acts once
+        status, _ = bot.post(event_callback(SECRET, event, event_id="Ev0NOTE1"))
+        assert status == 200
+    wait = 0
+    while _count(db, CheckIn) == before and wait < 100:
+        time.sleep(0.05)
+        wait += 1
+    time.sleep(0.3)
+    assert _count(db, CheckIn) == before + 1
+    assert any(r.name == "white_check_mark" and r.timestamp == event["ts"] for r in fake.reactions)
+    in_public = bot.command("dashboard", "UMENTOR02")
+    text = in_public.text()
+    assert "Roster" in text
+    assert "Tariq Haddad" in text
+    assert fake.messages("C0GENERAL") == []  # not posted in a public channel
+    assert DENIED not in text
+    posted = bot.command("dashboard", "UMENTOR02", channel="GMENTORS9", wait=False)
+    assert posted.status == 200
+    for _ in range(100):
+        roster = [m for m in fake.messages("GMENTORS9") if "Roster" in (m.text or "")]
+        if roster:
+            break
+        time.sleep(0.05)
+    assert roster
+    thread = [m for m in fake.messages("GMENTORS9") if m.thread_ts == roster[0].ts]
+    assert thread
+    assert "Lucia Moreno" in json.dumps([m.blocks for m in thread])

@@ -116,3 +116,45 @@ def test_two_threads_on_sqlite(db_factory: DatabaseFactory) -> None:
         assert all(r.sent > 0 for r in reports), [r.sent for r in reports]
         _check(db, fake, count)
     db.dispose()
+
+
+def test_two_processes_never_duplicate_dashboards(db_factory: DatabaseFactory) -> None:
+    if db_factory.backend != "postgresql":
+        pytest.skip("the multi-process drill runs on PostgreSQL")
+    from bot.dashboards.outbox import set_dashboard_channel
+
+    count = 300
+    db = Database(db_factory.new())
+    with FakeSlack() as fake:
+        fake.add_channel("GMENTORS1", "mentors", is_private=True)
+        seed_due_milestones(
+            db, count=count, due_on=NOON.date() + timedelta(days=30), now=NOON, prefix="UDSH"
+        )
+        with db.unit_of_work() as session:
+            set_dashboard_channel(session, "GMENTORS1", NOON)
+        env = {
+            **os.environ,
+            "MATCHPATH_DATABASE_URL": db.url,
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "MATCHPATH_SLACK_API_URL": fake.url,
+            "MATCHPATH_SEND_RATE": "1000",
+        }
+        stamp = NOON.isoformat().replace("+00:00", "Z")
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=300) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        parents = [m for m in fake.messages("GMENTORS1") if m.thread_ts is None]
+        keys = Counter(m.metadata["event_payload"]["dedupe_key"] for m in parents if m.metadata)
+        assert len(parents) == count
+        assert set(keys.values()) == {1}
+    db.dispose()

@@ -60,5 +60,6 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, int]: JSON(),
+        dict[str, str]: JSON(),
         list[str]: JSON(),
     }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, Capability, authorize
+from bot.dashboards import outbox as dashboard
 from bot.errors import InvalidInput
 from bot.mentees.dto import PersonRef
 from bot.mentees.service import mentee_for
@@ -78,6 +79,13 @@ def resolve_flag(
     flag.resolved_reason = resolution.reason
     flag.resolved_by_id = actor.person_id
     session.flush()
+    dashboard.record(
+        session,
+        mentee_id=flag.mentee_id,
+        key=f"flag-resolved:{flag.id}",
+        actor=actor,
+        text=f"Flag resolved: {flag.rule}: {resolution.reason}",
+    )
     return _read(flag, _person(session, flag))
 
 

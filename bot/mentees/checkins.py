@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, Capability
+from bot.dashboards import outbox as dashboard
 from bot.mentees.dto import CheckInRead, PersonRef
 from bot.mentees.service import mentee_for
 from bot.models import CheckIn, Person
@@ -37,6 +38,14 @@ def record_check_in(
     )
     session.add(row)
     session.flush()
+    wellbeing = " (asked about wellbeing)" if row.wellbeing_asked else ""
+    dashboard.record(
+        session,
+        mentee_id=mentee.id,
+        key=f"checkin:{row.id}",
+        actor=actor,
+        text=f"Check-in recorded{wellbeing}",
+    )
     return check_in_read(session, row)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, Capability, authorize
+from bot.dashboards import outbox as dashboard
 from bot.errors import InvalidInput
 from bot.mentees.dto import MilestoneRead
 from bot.mentees.service import mentee_for
@@ -51,6 +52,14 @@ def add_milestones(
     ]
     session.add_all(rows)
     session.flush()
+    for row in rows:
+        dashboard.record(
+            session,
+            mentee_id=mentee.id,
+            key=f"ms-add:{row.id}",
+            actor=actor,
+            text=f"Milestone added: {row.title} (due {row.due_on})",
+        )
     return [milestone_read(row) for row in rows]
 
 
@@ -69,6 +78,13 @@ def set_milestone_status(
     milestone.status = status
     milestone.completed_on = actor.now.date() if status is MilestoneStatus.DONE else None
     session.flush()
+    dashboard.record(
+        session,
+        mentee_id=milestone.mentee_id,
+        actor=actor,
+        key=f"ms-{status}:{milestone.id}:{actor.now.isoformat()}",
+        text=f"Milestone {status}: {milestone.title}",
+    )
     return milestone_read(milestone)
 
 

@@ -17,6 +17,7 @@ from bot.access import (
     require_admin,
     role_for,
 )
+from bot.dashboards import outbox as dashboard
 from bot.errors import AccessDenied, Conflict, InvalidInput
 from bot.mentees.dto import (
     ItemLogged,
@@ -106,6 +107,9 @@ def enroll(
         _assign(session, actor, mentee, mentor_id)
     audit(session, actor, "mentee.enroll", mentee=mentee, mentors=sorted(mentors))
     session.flush()
+    dashboard.record(
+        session, mentee_id=mentee.id, text="Enrolled in MatchPath", key="enrolled", actor=actor
+    )
     return read_mentee(session, mentee)
 
 
@@ -133,6 +137,13 @@ def update_profile(
         mentee.person.display_name = fields.name
     mentee.updated_at = actor.now
     session.flush()
+    dashboard.record(
+        session,
+        mentee_id=mentee.id,
+        text="Profile updated",
+        key=f"profile:{actor.now.isoformat()}",
+        actor=actor,
+    )
     return read_mentee(session, mentee)
 
 
@@ -154,6 +165,13 @@ def log_item(
     session.add(row)
     mentee.updated_at = actor.now
     session.flush()
+    dashboard.record(
+        session,
+        mentee_id=mentee.id,
+        text=f"Logged: {describe_item(item)}",
+        key=f"item:{kind}:{row.id}",
+        actor=actor,
+    )
     return ItemLogged(
         mentee_id=mentee.id,
         kind=kind,

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock, SystemClock
+from bot.dashboards.courier import KINDS as DASHBOARD_KINDS
+from bot.dashboards.courier import DashboardCourier
 from bot.db.engine import Database
 from bot.models import Delivery, Person, WorkspacePause
 from bot.reminders import ratelimit
@@ -68,6 +70,7 @@ class Claim:
     id: int
     token: str
     dedupe_key: str
+    kind: str
 
 
 class Dispatcher:
@@ -86,6 +89,7 @@ class Dispatcher:
         self.config = config or DispatchConfig()
         self.wall = wall or SystemClock()
         self.sleep = sleep
+        self.dashboards = DashboardCourier(self)
 
     def run(self) -> DispatchReport:
         report = DispatchReport()
@@ -129,9 +133,9 @@ class Dispatcher:
                     attempts=Delivery.attempts + 1,
                     updated_at=now,
                 )
-                .returning(Delivery.id, Delivery.dedupe_key)
+                .returning(Delivery.id, Delivery.dedupe_key, Delivery.kind)
             ).all()
-        return [Claim(id=i, token=token, dedupe_key=k) for i, k in sorted(rows)]
+        return [Claim(id=i, token=token, dedupe_key=k, kind=kind) for i, k, kind in sorted(rows)]
 
     def _renew(self, session: Session, claim: Claim) -> Delivery | None:
         """Renew the lease, fenced on the token; None when the claim was lost."""
@@ -152,6 +156,9 @@ class Dispatcher:
     # -- one delivery ----------------------------------------------------------------------
 
     def _deliver(self, claim: Claim, report: DispatchReport) -> None:
+        if claim.kind in DASHBOARD_KINDS:
+            self.dashboards.deliver(claim, report)
+            return
         prepared = self._prepare(claim, report)
         if prepared is None:
             return
@@ -217,8 +224,30 @@ class Dispatcher:
         with self.db.unit_of_work() as session:
             return self._renew(session, claim) is not None
 
+    def _cancel(self, claim: Claim, report: DispatchReport, reason: str) -> None:
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == claim.id, Delivery.claim_token == claim.token)
+                .values(
+                    state=DeliveryState.CANCELLED,
+                    claim_token=None,
+                    lease_until=None,
+                    last_error=reason[:200],
+                    updated_at=self.clock.now(),
+                )
+            )
+        report.cancelled += 1
+
     def _record(
-        self, claim: Claim, outcome: Outcome, report: DispatchReport, *, channel: str | None = None
+        self,
+        claim: Claim,
+        outcome: Outcome,
+        report: DispatchReport,
+        *,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        on_sent: Callable[[Session, Sent], None] | None = None,
     ) -> None:
         now = self.clock.now()
         values: dict[str, object] = {"updated_at": now, "claim_token": None, "lease_until": None}
@@ -241,7 +270,10 @@ class Dispatcher:
                 report.retry += 1
             case Uncertain():
                 values.update(
-                    state=DeliveryState.UNKNOWN, channel_id=channel, last_error=outcome.reason[:200]
+                    state=DeliveryState.UNKNOWN,
+                    channel_id=channel,
+                    thread_ts=thread_ts,
+                    last_error=outcome.reason[:200],
                 )
                 report.unknown += 1
             case Permanent():
@@ -268,6 +300,8 @@ class Dispatcher:
             if not getattr(result, "rowcount", 0):
                 log.warning("delivery %s: claim lost before its outcome was recorded", claim.id)
                 report.lost += 1
+            elif isinstance(outcome, Sent) and on_sent is not None:
+                on_sent(session, outcome)
             if isinstance(outcome, RetryLater) and "rate" in outcome.reason:
                 ratelimit.block(
                     session,

@@ -14,10 +14,12 @@ from typing import Any
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from bot.access import Actor
 from bot.assessment.engine import assess
 from bot.assessment.facts import read_facts
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.wording import delay_target, pathway_name
+from bot.dashboards import outbox as dashboard
 from bot.models import (
     ApplicationCycle,
     ClinicalExperience,
@@ -142,6 +144,13 @@ def _apply(
         if not holds:
             flag.state, flag.resolved_at, flag.cleared_at = FlagState.RESOLVED, now, now
             flag.resolved_reason = "condition cleared"
+            dashboard.record(
+                session,
+                mentee_id=mentee_id,
+                key=f"flag-cleared:{flag.id}",
+                actor=Actor.system(now),
+                text=f"Flag cleared: {rule}",
+            )
             return "cleared"
         if flag.state is FlagState.SNOOZED and flag.snoozed_until and flag.snoozed_until <= now:
             flag.state, flag.snoozed_until = FlagState.OPEN, None  # same episode: no new raise
@@ -154,10 +163,17 @@ def _apply(
         return "quiet"
     if flag is not None and flag.cleared_at is None:
         return "kept"  # resolved by a mentor and not yet cleared: the same episode
-    session.add(
-        Flag(
-            mentee_id=mentee_id, rule=rule, detail=detail or "", raised_at=now, state=FlagState.OPEN
-        )
+    flag = Flag(
+        mentee_id=mentee_id, rule=rule, detail=detail or "", raised_at=now, state=FlagState.OPEN
+    )
+    session.add(flag)
+    session.flush()
+    dashboard.record(
+        session,
+        mentee_id=mentee_id,
+        key=f"flag-raised:{flag.id}",
+        actor=Actor.system(now),
+        text=f"Flag raised: {rule}: {detail}",
     )
     return "raised"
 

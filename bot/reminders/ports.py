@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from bot.dashboards.card import CardView
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,27 @@ class Notifier(Protocol):
         """Post once, with message metadata carrying the dedupe key."""
         ...
 
-    def find_posted(self, channel: str, dedupe_key: str, since: datetime) -> str | Failure | None:
-        """The ts of a message carrying this dedupe key posted since `since`, if any."""
+    def find_posted(
+        self, channel: str, dedupe_key: str, since: datetime, thread_ts: str | None = None
+    ) -> str | Failure | None:
+        """The ts of a message carrying this dedupe key posted since `since` (in the thread
+        of `thread_ts` when given), if any."""
+        ...
+
+    def channel_is_private(self, channel: str) -> bool | Failure:
+        """Whether a channel is private (dashboards are never posted anywhere else)."""
+        ...
+
+    def post_card(self, channel: str, card: CardView, dedupe_key: str) -> Outcome:
+        """Post a mentee's dashboard card as a new parent message."""
+        ...
+
+    def update_card(self, channel: str, ts: str, card: CardView) -> Outcome:
+        """Update a card in place (chat.update)."""
+        ...
+
+    def post_line(self, channel: str, thread_ts: str, text: str, dedupe_key: str) -> Outcome:
+        """Add one line to a card's thread."""
         ...
 
     def auth_ok(self) -> bool:

@@ -70,6 +70,7 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
                 Delivery.channel_id,
                 Delivery.created_at,
                 Delivery.recipient_id,
+                Delivery.thread_ts,
             )
         ).all()
         dms = dict(
@@ -81,7 +82,11 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
         )
     for row in rows:
         channel = row.channel_id or dms.get(row.recipient_id)
-        found = notifier.find_posted(channel, row.dedupe_key, row.created_at) if channel else None
+        found = (
+            notifier.find_posted(channel, row.dedupe_key, row.created_at, row.thread_ts)
+            if channel
+            else None
+        )
         values: dict[str, object]
         if isinstance(found, str):
             values = {

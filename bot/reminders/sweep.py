@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock
+from bot.dashboards.outbox import plan_dashboards
 from bot.db.engine import Database
 from bot.models import Delivery, Person
 from bot.reminders.crash import crashpoint
@@ -74,6 +75,7 @@ def run_sweep(
         with db.dry_run() as session:
             flags = evaluate_flags(session, now=now, ruleset=ruleset)
             planned = plan(session, now=now, ruleset=ruleset)
+            planned.update(plan_dashboards(session, now=now))
             scheduled = schedule(session, now=now, ruleset=ruleset)
             expired = expire(session, now=now)
             due = session.execute(
@@ -92,6 +94,7 @@ def run_sweep(
         flags = evaluate_flags(session, now=now, ruleset=ruleset)
     with db.unit_of_work() as session:
         planned = plan(session, now=now, ruleset=ruleset)
+        planned.update(plan_dashboards(session, now=now))
         crashpoint("mid_plan")
         scheduled = schedule(session, now=now, ruleset=ruleset)
         expired = expire(session, now=now)

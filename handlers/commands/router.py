@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from handlers.blocks.help import help_message
 from handlers.commands.admin import assignment_command, export_command, forget_command
 from handlers.commands.assessment import show_assessment, show_plan
+from handlers.commands.dashboard import dashboard_command
 from handlers.commands.items import log_command
 from handlers.commands.mentoring import checkin_command, flags_command
 from handlers.commands.milestones import milestone_command
@@ -34,6 +35,7 @@ SUBCOMMANDS: dict[Sub, Handler] = {
     Sub.SETTINGS: settings_command,
     Sub.EXPORT: export_command,
     Sub.FORGET: forget_command,
+    Sub.DASHBOARD: dashboard_command,
 }
 
 

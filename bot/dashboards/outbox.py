@@ -1,0 +1,261 @@
+"""The dashboards' outbox: domain events become ledger rows (thread replies, card updates).
+
+Services call `record` when something a mentor should see happens; the dispatcher posts it.
+Every row has a dedupe key from its event, so a retried request or a second instance never
+posts the same line twice. Nothing is written when no dashboard channel is configured.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import JSON, Date, Integer, String, and_, cast, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.access import Actor
+from bot.db.base import UTCDateTime
+from bot.models import AppSetting, DashboardCard, Delivery, Mentee, Milestone
+from bot.reminders.sqldates import as_text
+from bot.vocab import DeliveryState, MenteeStatus, MilestoneStatus
+
+CHANNEL_SETTING = "dashboard_channel"
+REPLY = "dashboard_reply"
+CARD = "dashboard_card"  # creates the card (a new parent message)
+UPDATE = "dashboard_update"  # chat.update of the card, coalesced
+COALESCE = timedelta(seconds=5)  # a burst of edits inside this window makes one update
+LIFETIME = timedelta(days=7)
+
+
+def dashboard_channel(session: Session) -> str | None:
+    setting = session.get(AppSetting, CHANNEL_SETTING)
+    return setting.value if setting else None
+
+
+def set_dashboard_channel(session: Session, channel_id: str, now: datetime) -> None:
+    setting = session.get(AppSetting, CHANNEL_SETTING)
+    if setting is None:
+        session.add(AppSetting(name=CHANNEL_SETTING, value=channel_id, updated_at=now))
+    elif setting.value != channel_id:
+        setting.value, setting.updated_at = channel_id, now
+        # New channel: every card starts again there (its old thread stays where it was).
+        for card in session.scalars(select(DashboardCard)):
+            card.channel_id, card.previous_ts, card.ts = channel_id, None, None
+            card.generation += 1
+            _queue(
+                session, card.mentee_id, CARD, f"card:{card.mentee_id}:g{card.generation}", now, now
+            )
+
+
+def who(actor: Actor) -> str:
+    return (
+        "MatchPath"
+        if actor.person_id is None and actor.slack_user_id == "system"
+        else f"<@{actor.slack_user_id}>"
+    )
+
+
+def record(session: Session, *, mentee_id: int, text: str, key: str, actor: Actor) -> None:
+    """A line for the mentee's thread, and an update of their card."""
+    if dashboard_channel(session) is None:
+        return
+    now = actor.now
+    card = ensure_card(session, mentee_id, now)
+    _queue(
+        session,
+        mentee_id,
+        REPLY,
+        f"dash:{mentee_id}:{key}",
+        now,
+        now,
+        body=f"{text} ({who(actor)})",
+    )
+    touch(session, card, now)
+
+
+def touch(session: Session, card: DashboardCard, now: datetime) -> None:
+    """The card's content changed: queue one (coalesced) update."""
+    card.version += 1
+    card.updated_at = now
+    _queue(
+        session,
+        card.mentee_id,
+        UPDATE,
+        f"card:{card.mentee_id}:v{card.version}",
+        now + COALESCE,
+        now,
+        version=card.version,
+    )
+
+
+def ensure_card(session: Session, mentee_id: int, now: datetime) -> DashboardCard:
+    card = session.get(DashboardCard, mentee_id)
+    if card is None:
+        card = DashboardCard(
+            mentee_id=mentee_id,
+            channel_id=dashboard_channel(session),
+            generation=1,
+            version=1,
+            posted_version=0,
+            verdicts={},
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(card)
+        session.flush()
+        _queue(session, mentee_id, CARD, f"card:{mentee_id}:g1", now, now)
+    return card
+
+
+def _queue(
+    session: Session,
+    mentee_id: int,
+    kind: str,
+    key: str,
+    due: datetime,
+    now: datetime,
+    *,
+    body: str | None = None,
+    version: int | None = None,
+) -> None:
+    values = {
+        "dedupe_key": key,
+        "kind": kind,
+        "recipient_id": None,
+        "mentee_id": mentee_id,
+        "body": body,
+        "version": version,
+        "anchor_date": now.date(),
+        "offset_days": 0,
+        "due_at": due,
+        "expires_at": now + LIFETIME,
+        "state": DeliveryState.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+
+
+def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
+    """Set-based, each sweep: a card for every active mentee without one, and a thread line
+    for every milestone that has just gone overdue."""
+    channel = dashboard_channel(session)
+    if channel is None:
+        return {}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    missing = select(Mentee.id).where(
+        Mentee.status == MenteeStatus.ACTIVE,
+        ~select(DashboardCard.mentee_id).where(DashboardCard.mentee_id == Mentee.id).exists(),
+    )
+    stamp = literal(now, UTCDateTime())
+    cards = session.execute(
+        insert(DashboardCard)
+        .from_select(
+            [
+                "mentee_id",
+                "channel_id",
+                "generation",
+                "version",
+                "posted_version",
+                "verdicts",
+                "created_at",
+                "updated_at",
+            ],
+            select(
+                Mentee.id,
+                literal(channel, String),
+                literal(1, Integer),
+                literal(1, Integer),
+                literal(0, Integer),
+                cast(literal("{}", String), JSON),
+                stamp,
+                stamp,
+            ).where(Mentee.id.in_(missing)),
+        )
+        .on_conflict_do_nothing(index_elements=["mentee_id"])
+        .returning(DashboardCard.mentee_id)
+    )
+    created = len(cards.all())
+    columns = [
+        "dedupe_key",
+        "kind",
+        "mentee_id",
+        "body",
+        "anchor_date",
+        "offset_days",
+        "due_at",
+        "expires_at",
+        "state",
+        "attempts",
+        "created_at",
+        "updated_at",
+    ]
+    fixed = [
+        literal(now.date(), Date),
+        literal(0, Integer),
+        stamp,
+        literal(now + LIFETIME, UTCDateTime()),
+        literal(DeliveryState.PENDING.value, String),
+        literal(0, Integer),
+        stamp,
+        stamp,
+    ]
+    new_cards = session.execute(
+        insert(Delivery)
+        .from_select(
+            columns,
+            select(
+                literal("card:", String)
+                + as_text(DashboardCard.mentee_id)
+                + literal(":g", String)
+                + as_text(DashboardCard.generation),
+                literal(CARD, String),
+                DashboardCard.mentee_id,
+                literal(None, String),
+                *fixed,
+            ).where(DashboardCard.ts.is_(None)),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id)
+    )
+    overdue = session.execute(
+        insert(Delivery)
+        .from_select(
+            columns,
+            select(
+                literal("dash:", String)
+                + as_text(Milestone.mentee_id)
+                + literal(":ms-over:", String)
+                + as_text(Milestone.id)
+                + literal(":v", String)
+                + as_text(Milestone.due_version),
+                literal(REPLY, String),
+                Milestone.mentee_id,
+                literal("Milestone overdue: ", String)
+                + Milestone.title
+                + literal(" (due ", String)
+                + as_text(Milestone.due_on)
+                + literal(")", String),
+                *fixed,
+            )
+            .join(
+                Mentee, and_(Mentee.id == Milestone.mentee_id, Mentee.status == MenteeStatus.ACTIVE)
+            )
+            .where(
+                Milestone.status == MilestoneStatus.OPEN,
+                Milestone.due_on < now.date(),
+                Milestone.due_on >= now.date() - timedelta(days=7),
+            ),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Delivery.id)
+    )
+    return {
+        "cards": created,
+        "card_posts": len(new_cards.all()),
+        "overdue_lines": len(overdue.all()),
+    }

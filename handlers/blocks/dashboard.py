@@ -1,0 +1,122 @@
+"""The dashboard card (a mentee at a glance, for mentors) and the roster view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dashboards.card import CardView
+from bot.dashboards.roster import RosterLine, RosterView
+from bot.vocab import Verdict
+from handlers.blocks.assessment import VERDICT_ICONS
+from handlers.blocks.kit import (
+    Blocks,
+    actions,
+    button,
+    context,
+    escape,
+    fields,
+    header,
+    label,
+    message,
+    section,
+)
+from handlers.ids import Action
+from handlers.payloads import MenteeRef
+
+EXAMS = {"step1": "Step 1", "step2ck": "Step 2 CK", "step3": "Step 3"}
+ROSTER_PAGE = 40  # mentee lines per thread reply, under the 50-block limit
+
+
+def card_message(card: CardView, *, previous_link: str | None = None) -> dict[str, Any]:
+    ref = MenteeRef(mentee=card.mentee_slack_id).dump()
+    verdicts = "\n".join(
+        f"{VERDICT_ICONS[Verdict(v)]} {label(p)}: {label(v)}" for p, v in card.verdicts.items()
+    )
+    next_due = f", next due {card.next_check_in}" if card.next_check_in else ""
+    blocks: Blocks = [
+        header(f"{card.name}"),
+        fields(
+            [
+                ("Applicant", f"{label(card.applicant_type)}, visa {label(card.visa)}"),
+                ("Targets", ", ".join(label(t) for t in card.targets) or "—"),
+                *[(EXAMS[e], s) for e, s in card.exams.items()],
+                ("Research", f"{card.research} ({card.plastics_research} plastics)"),
+                ("Strong US letters", str(card.strong_us_letters)),
+                ("USCE weeks", str(card.usce_weeks)),
+                ("Cycles", ", ".join(card.cycles) or "—"),
+            ]
+        ),
+        section(f"*Verdicts*\n{verdicts}"),
+        section(
+            "*Open flags*: "
+            + (", ".join(f"`{f}`" for f in card.flags) or "none")
+            + "\n*Next milestones*: "
+            + (escape("; ".join(card.next_milestones)) or "none")
+            + f"\n*Last check-in*: {card.last_check_in or 'never'}{next_due}"
+        ),
+        actions(
+            button("Assess", Action.ASSESS, ref),
+            button("Record check-in", Action.RECORD_CHECKIN, ref, style="primary"),
+            button("Open profile", Action.OPEN_PROFILE, ref),
+        ),
+    ]
+    notes = [f"Status: {label(card.status)} · the thread below is {card.name}'s story"]
+    if card.previous_thread:
+        notes.append(f"Earlier history: {previous_link or 'the thread of the previous card'}")
+    blocks.append(context(*(escape(n) if "<http" not in n else n for n in notes)))
+    return message(blocks, f"Dashboard: {card.name}")
+
+
+def thread_line(text: str) -> dict[str, Any]:
+    # The text is ours, except for names and titles people typed: escape all but our mentions.
+    from handlers.blocks.lists import notice
+
+    return notice(text)
+
+
+def thread_link(workspace_url: str | None, channel: str | None, ts: str | None) -> str | None:
+    if not (workspace_url and channel and ts):
+        return None
+    return f"{workspace_url}archives/{channel}/p{ts.replace('.', '')}"
+
+
+def _line(line: RosterLine, workspace_url: str | None) -> str:
+    marks = []
+    if line.open_flags:
+        marks.append(f":triangular_flag_on_post: {line.open_flags}")
+    if line.overdue_checkin:
+        marks.append(":alarm_clock: check-in overdue")
+    if line.overdue_milestones:
+        marks.append(f":warning: {line.overdue_milestones} overdue")
+    url = thread_link(workspace_url, line.card_channel, line.card_ts)
+    link = f"<{url}|thread>" if url else ("card pending" if line.card_channel else "no card yet")
+    return f"*{escape(line.name)}* · {' · '.join(marks) or 'on track'} · {link}"
+
+
+def roster_summary(view: RosterView, scope: str) -> dict[str, Any]:
+    text = (
+        f"{view.mentees} mentees · {view.open_flags} open flags · "
+        f"{view.overdue_checkins} overdue check-ins · "
+        f"{view.overdue_milestones} overdue milestones"
+    )
+    return message(
+        [
+            header(f"Roster: {scope}"),
+            section(text),
+            context("Most urgent first in the thread: flags, then overdue, then the rest."),
+        ],
+        f"Roster: {text}",
+    )
+
+
+def roster_pages(view: RosterView, workspace_url: str | None) -> list[dict[str, Any]]:
+    pages = []
+    for group, lines in view.groups.items():
+        for start in range(0, len(lines) or 1, ROSTER_PAGE):
+            chunk = lines[start : start + ROSTER_PAGE]
+            blocks: Blocks = [section(f"*{escape(group)}*")] if group else []
+            blocks += [section(_line(line, workspace_url)) for line in chunk] or [
+                section("No mentees.")
+            ]
+            pages.append(message(blocks, f"{group or 'Roster'}: {len(chunk)} mentees"))
+    return pages

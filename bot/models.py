@@ -457,3 +457,15 @@ class SlackEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class SeenRequest(Base):
+    """Signatures of Slack requests already served: a replayed request is refused even inside
+    the five minutes its signature stays valid."""
+
+    __tablename__ = "seen_request"
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_seen_request_seen_at", "seen_at"),)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot.replay import first_use
 from handlers import actions, events, views
 from handlers.commands import router
 from handlers.runtime import Deps, actor_of
@@ -26,6 +28,7 @@ def build_app(deps: Deps, client: WebClient) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("matchpath.bolt"),
     )
+    app.use(_refuse_replays(deps))
     app.use(_identify(deps))
     router.register(app, deps)
     actions.register(app, deps)
@@ -33,6 +36,24 @@ def build_app(deps: Deps, client: WebClient) -> App:
     events.register(app, deps)
     app.error(_on_unhandled)
     return app
+
+
+def _refuse_replays(deps: Deps) -> Callable[..., BoltResponse | None]:
+    """Runs after Bolt has checked the signature: a valid one is served once only."""
+
+    def refuse_replays(
+        request: BoltRequest, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        signature = (request.headers.get("x-slack-signature") or [""])[0]
+        if signature:
+            with deps.db.unit_of_work() as session:
+                fresh = first_use(session, signature, datetime.now(UTC))
+            if not fresh:
+                log.warning("refused a replayed request")
+                return BoltResponse(status=401, body="replayed request")
+        return next()
+
+    return refuse_replays
 
 
 def _identify(deps: Deps) -> Callable[..., BoltResponse | None]:

@@ -82,10 +82,12 @@ def bot(
 
 
 def rows(db: Database) -> dict[str, int]:
+    """Row counts of every table holding programme data (not the replay guard's log)."""
     with db.read_only() as session:
         return {
             name: session.scalar(select(func.count()).select_from(table)) or 0
             for name, table in Base.metadata.tables.items()
+            if name != "seen_request"
         }
 
 
@@ -569,3 +571,25 @@ def test_cards_notes_and_roster(bot: BotProcess, fake: FakeSlack, db: Database) 
     thread = [m for m in fake.messages("GMENTORS9") if m.thread_ts == roster[0].ts]
     assert thread
     assert "Lucia Moreno" in json.dumps([m.blocks for m in thread])
+
+
+def test_a_replayed_request_is_refused(bot: BotProcess, db: Database) -> None:
+    request = slash_command(
+        SECRET,
+        command="/matchpath",
+        text="checkin <@UMENTEE02> replay drill",
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+        response_url=bot.fake.issue_response_url("C0GENERAL", "UMENTOR02"),
+    )
+    before = _count(db, CheckIn)
+    first, _ = bot.post(request)
+    assert first == 200
+    for _ in range(100):
+        if _count(db, CheckIn) == before + 1:
+            break
+        time.sleep(0.05)
+    again, _ = bot.post(request)  # the same bytes, the same valid signature, seconds later
+    assert again == 401
+    time.sleep(0.3)
+    assert _count(db, CheckIn) == before + 1

@@ -4,6 +4,7 @@ instance at once and after any crash: the database decides who sends what."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from bot.reminders.planner import plan
 from bot.reminders.ports import Notifier
 from bot.reminders.reaper import ReapReport, reap
 from bot.reminders.schedule import expire, schedule
+from bot.replay import forget_old
 from bot.vocab import DeliveryState
 
 
@@ -98,6 +100,7 @@ def run_sweep(
         crashpoint("mid_plan")
         scheduled = schedule(session, now=now, ruleset=ruleset)
         expired = expire(session, now=now)
+        forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
     report = SweepReport(flags, planned, scheduled, expired)
     report.dispatch = Dispatcher(db, notifier, clock, ruleset, config).run()
     report.reap = reap(db, notifier, clock)

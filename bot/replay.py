@@ -1,0 +1,34 @@
+"""Refuse replayed Slack requests: a signature is served once.
+
+Slack's signature stays valid for five minutes, so a captured request could be sent again within
+them; remembering each served signature (in the database, so every instance knows) closes that.
+Slack's own retries of an event are signed afresh, so they are not affected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.models import SeenRequest
+
+KEEP = timedelta(minutes=10)  # twice Slack's five-minute window
+
+
+def first_use(session: Session, signature: str, now: datetime) -> bool:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    rows = session.execute(
+        insert(SeenRequest)
+        .values(signature=signature[:80], seen_at=now)
+        .on_conflict_do_nothing(index_elements=["signature"])
+        .returning(SeenRequest.signature)
+    ).all()
+    return bool(rows)
+
+
+def forget_old(session: Session, now: datetime) -> int:
+    result = session.execute(delete(SeenRequest).where(SeenRequest.seen_at < now - KEEP))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -7,7 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint typecheck check lock clean
+SANDBOX_ARGS ?=
+
+.PHONY: setup sandbox demo test lint typecheck security audit check lock clean
 
 setup: $(STAMP)
 
@@ -18,7 +20,11 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-## The main job on the embedded SQLite default: import the example roster and assess a mentee.
+## Try MatchPath without Slack: a fake Slack, the real bot and a browser console on 127.0.0.1:8800.
+sandbox: setup
+	$(BIN)/matchpath sandbox $(SANDBOX_ARGS)
+
+## The roster round trip on the embedded SQLite default: import the example roster, export one.
 demo: setup
 	rm -f demo.db
 	MATCHPATH_DATABASE_URL=sqlite:///demo.db $(BIN)/matchpath import examples/roster.json
@@ -26,7 +32,7 @@ demo: setup
 
 ## The whole test suite (SQLite; PostgreSQL too when MATCHPATH_TEST_DATABASE_URL is set).
 test: setup
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -35,7 +41,14 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-check: lint typecheck test
+## Security: bandit on the code (clean, exceptions justified inline); pip-audit on the lock file.
+security: setup
+	$(BIN)/bandit -q -c pyproject.toml -r bot handlers sandbox
+
+audit: security
+	$(BIN)/pip-audit -r requirements.lock --progress-spinner off
+
+check: lint typecheck security test
 
 ## Re-resolve the locked dependencies after changing pyproject.toml.
 lock: setup
@@ -43,4 +56,4 @@ lock: setup
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) demo.db .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo.db .sandbox .pytest_cache .mypy_cache .ruff_cache

@@ -122,7 +122,7 @@ def _register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument(
         "--host",
-        default="0.0.0.0",  # noqa: S104 (a server behind Slack serves all interfaces)
+        default="0.0.0.0",  # noqa: S104  # nosec B104 - a server behind Slack listens on all
         help="interface to listen on (default: all)",
     )
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
@@ -190,10 +190,18 @@ def runtime_clock() -> Clock:
     return OffsetFileClock(Path(path)) if path else SystemClock()
 
 
+def _register_sandbox(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    # A try-out tool, imported when the parser is built, never when bot/ is imported.
+    from sandbox.cli import register
+
+    register(sub)
+
+
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     assess_cli.register,
     _register_serve,
     _register_reminders,
+    _register_sandbox,
 ]
 
 

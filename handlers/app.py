@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,11 +10,12 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError
 
 from bot.replay import first_use
 from handlers import actions, events, views
 from handlers.commands import router
-from handlers.runtime import Deps, actor_of
+from handlers.runtime import Deps, actor_of, incident_id
 
 log = logging.getLogger("matchpath.slack")
 
@@ -38,6 +40,22 @@ def build_app(deps: Deps, client: WebClient) -> App:
     return app
 
 
+UNAVAILABLE = (
+    "MatchPath cannot reach its database just now, so nothing was done. "
+    "Please try again in a minute (incident {incident})."
+)
+
+
+def _unavailable(exc: Exception) -> BoltResponse:
+    """The database is down: say so at once (an ephemeral reply), rather than time out."""
+    incident = incident_id()
+    log.error("database unavailable (incident %s): %s", incident, type(exc).__name__)
+    body = {"response_type": "ephemeral", "text": UNAVAILABLE.format(incident=incident)}
+    return BoltResponse(
+        status=200, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
 def _refuse_replays(deps: Deps) -> Callable[..., BoltResponse | None]:
     """Runs after Bolt has checked the signature: a valid one is served once only."""
 
@@ -46,8 +64,11 @@ def _refuse_replays(deps: Deps) -> Callable[..., BoltResponse | None]:
     ) -> BoltResponse | None:
         signature = (request.headers.get("x-slack-signature") or [""])[0]
         if signature:
-            with deps.db.unit_of_work() as session:
-                fresh = first_use(session, signature, datetime.now(UTC))
+            try:
+                with deps.db.unit_of_work() as session:
+                    fresh = first_use(session, signature, datetime.now(UTC))
+            except DBAPIError as exc:
+                return _unavailable(exc)
             if not fresh:
                 log.warning("refused a replayed request")
                 return BoltResponse(status=401, body="replayed request")
@@ -61,7 +82,10 @@ def _identify(deps: Deps) -> Callable[..., BoltResponse | None]:
 
     def identify(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         if context.user_id:
-            context["actor"] = actor_of(deps, context.user_id)
+            try:
+                context["actor"] = actor_of(deps, context.user_id)
+            except DBAPIError as exc:
+                return _unavailable(exc)
         return next()
 
     return identify

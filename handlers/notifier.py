@@ -180,6 +180,13 @@ class SlackNotifier:
             return classify(exc, posting=True)
         return Sent(channel=str(response["channel"]), ts=str(response["ts"]))
 
+    def delete_message(self, channel: str, ts: str) -> Outcome:
+        try:
+            self.client.chat_delete(channel=channel, ts=ts)
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=True)
+        return Sent(channel=channel, ts=ts)
+
     def post_line(self, channel: str, thread_ts: str, text: str, dedupe_key: str) -> Outcome:
         return self._post(channel, thread_line(text), dedupe_key, thread_ts=thread_ts)
 

@@ -135,7 +135,13 @@ class BotProcess:
         return status, body
 
     def command(
-        self, text: str, user: str, *, channel: str = "C0GENERAL", wait: bool = True
+        self,
+        text: str,
+        user: str,
+        *,
+        channel: str = "C0GENERAL",
+        wait: bool = True,
+        expect: int = 1,
     ) -> Reply:
         url = self.fake.issue_response_url(channel, user)
         request = slash_command(
@@ -147,7 +153,7 @@ class BotProcess:
             response_url=url,
             trigger_id=self.fake.issue_trigger(user),
         )
-        return self._exchange(request, url, wait=wait)
+        return self._exchange(request, url, wait=wait, expect=expect)
 
     def click(self, user: str, action_id: str, value: str, *, channel: str = "C0GENERAL") -> Reply:
         url = self.fake.issue_response_url(channel, user)
@@ -160,7 +166,7 @@ class BotProcess:
         )
         return self._exchange(interactivity(SECRET, payload), url, wait=True)
 
-    def _exchange(self, request: SignedRequest, url: str, *, wait: bool) -> Reply:
+    def _exchange(self, request: SignedRequest, url: str, *, wait: bool, expect: int = 1) -> Reply:
         """Send, then collect what the bot did after its ack: a response_url post or a modal."""
         rid = url.rstrip("/").rsplit("/", 1)[-1]
         views_before = len(self.fake.calls("views.open"))
@@ -171,7 +177,7 @@ class BotProcess:
 
         def found() -> list[dict[str, Any]] | None:
             posts = [r.payload for r in self.fake.responses if r.response_id == rid]
-            if posts:
+            if len(posts) >= expect:
                 return posts
             opened = self.fake.calls("views.open")[views_before:]
             return [

@@ -241,3 +241,32 @@ def test_every_dashboard_post_goes_through_the_ledger_once(dash: World) -> None:
 
 
 __all__ = ["NOON", "Actor"]
+
+
+def test_forget_erases_the_card_and_its_thread_from_slack(dash: World) -> None:
+    enrol(dash)
+    enrol(dash, "UKEEP1", "Kept")
+    for _ in range(2):
+        tick(dash)
+    with dash.db.unit_of_work() as s:
+        log_item(
+            s,
+            actor=mentor(dash, s),
+            slack_user_id="UDASH1",
+            item=ResearchIn(
+                kind="poster", specialty="general_surgery", title="A poster", date=date(2026, 3, 1)
+            ),
+        )
+    for _ in range(2):
+        tick(dash)
+    assert any("Priya" in json.dumps(m.blocks) for m in dash.fake.messages(MENTORS))
+    with dash.db.unit_of_work() as s:
+        from bot.mentees.service import forget
+
+        forget(s, actor=Actor.system(dash.clock.now()), slack_user_id="UDASH1")
+    for _ in range(2):
+        tick(dash)
+    left = json.dumps([(m.text, m.blocks) for m in dash.fake.messages(MENTORS)])
+    assert "Priya" not in left
+    assert "A poster" not in left
+    assert "Kept" in left  # the other mentee's card stays

@@ -523,6 +523,11 @@ def test_cards_notes_and_roster(bot: BotProcess, fake: FakeSlack, db: Database) 
     from bot.reminders.sweep import run_sweep
     from handlers.notifier import SlackNotifier
 
+    fake.add_channel("GMENTORS9", "mentors", is_private=True)
+    assert (
+        "Dashboards now live"
+        in bot.command("dashboard channel <#GMENTORS9|mentors>", "UADMIN01").text()
+    )
     notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[]))
     for _ in range(2):
         run_sweep(db, notifier, FixedClock(datetime.now(UTC)), load_ruleset())
@@ -554,7 +559,7 @@ def test_cards_notes_and_roster(bot: BotProcess, fake: FakeSlack, db: Database) 
     time.sleep(0.3)
     assert _count(db, CheckIn) == before + 1
     assert any(r.name == "white_check_mark" and r.timestamp == event["ts"] for r in fake.reactions)
-    in_public = bot.command("dashboard", "UMENTOR02")
+    in_public = bot.command("dashboard", "UMENTOR02", expect=2)  # the summary, then the lines
     text = in_public.text()
     assert "Roster" in text
     assert "Tariq Haddad" in text

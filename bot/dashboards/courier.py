@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy.orm import Session
 
 from bot.dashboards.card import CardView, build_card
-from bot.dashboards.outbox import CARD, REPLY, UPDATE, _queue, dashboard_channel
+from bot.dashboards.outbox import CARD, DELETE, REPLY, UPDATE, _queue, dashboard_channel
 from bot.models import DashboardCard, Delivery, Mentee
 from bot.reminders.ports import Outcome, Permanent, RetryLater, Sent, Uncertain
 from bot.vocab import DeliveryState
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bot.reminders.dispatcher import Claim, Dispatcher, DispatchReport
 
 log = logging.getLogger("matchpath.dashboards")
-KINDS = frozenset({CARD, UPDATE, REPLY})
+KINDS = frozenset({CARD, UPDATE, REPLY, DELETE})
 REPLY_WAIT_SECONDS = 10  # a line waits for its card to exist
 
 
@@ -42,6 +42,9 @@ class DashboardCourier:
         self.private: dict[str, bool] = {}
 
     def deliver(self, claim: Claim, report: DispatchReport) -> None:
+        if claim.kind == DELETE:
+            self._erase(claim, report)
+            return
         job = self._prepare(claim, report)
         if job is None:
             return
@@ -76,6 +79,22 @@ class DashboardCourier:
             self.d._record(
                 claim, outcome, report, channel=job.channel, on_sent=self._updated(claim, job)
             )
+
+    def _erase(self, claim: Claim, report: DispatchReport) -> None:
+        """Delete a forgotten mentee's post; one already gone counts as deleted."""
+        with self.d.db.unit_of_work() as session:
+            delivery = self.d._renew(session, claim)
+            where = (delivery.channel_id, delivery.thread_ts) if delivery else (None, None)
+        channel, ts = where
+        if channel is None or ts is None:
+            report.lost += 1
+            return
+        outcome = self.d.notifier.delete_message(channel, ts)
+        if isinstance(outcome, Permanent) and outcome.error == "message_not_found":
+            outcome = Sent(channel=channel, ts=ts)
+        if isinstance(outcome, Uncertain):  # deleting twice is harmless: just do it again
+            outcome = RetryLater(after_seconds=10, reason=outcome.reason)
+        self.d._record(claim, outcome, report, channel=channel)
 
     def _check_private(self, channel: str) -> Outcome | None:
         if channel not in self.private:

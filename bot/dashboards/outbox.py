@@ -259,3 +259,47 @@ def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
         "card_posts": len(new_cards.all()),
         "overdue_lines": len(overdue.all()),
     }
+
+
+DELETE = "dashboard_delete"
+
+
+def erase_posts(session: Session, *, mentee_id: int, now: datetime) -> int:
+    """Before a mentee is forgotten: queue the deletion of their card and every line of its
+    thread from Slack (the rows that remember where they are go with the mentee)."""
+    card = session.get(DashboardCard, mentee_id)
+    posts: set[tuple[str, str]] = set()
+    if card is not None and card.channel_id:
+        posts |= {(card.channel_id, ts) for ts in (card.ts, card.previous_ts) if ts}
+    for channel, ts in session.execute(
+        select(Delivery.channel_id, Delivery.message_ts).where(
+            Delivery.mentee_id == mentee_id,
+            Delivery.kind.in_([REPLY, CARD]),
+            Delivery.state == DeliveryState.SENT,
+        )
+    ).all():
+        if channel and ts:
+            posts.add((channel, ts))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for channel, ts in sorted(posts):
+        session.execute(
+            insert(Delivery)
+            .values(
+                dedupe_key=f"delete:{channel}:{ts}",
+                kind=DELETE,
+                recipient_id=None,
+                mentee_id=None,
+                channel_id=channel,
+                thread_ts=ts,
+                anchor_date=now.date(),
+                offset_days=0,
+                due_at=now,
+                expires_at=now + LIFETIME,
+                state=DeliveryState.PENDING,
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+    return len(posts)

@@ -295,7 +295,8 @@ def forget(session: Session, *, actor: Actor, slack_user_id: str) -> None:
     if mentee is None:
         raise InvalidInput.single("mentee", f"<@{slack_user_id}> is not enrolled")
     person = mentee.person
-    audit(session, actor, "mentee.forgotten", mentee=mentee)
+    erased = dashboard.erase_posts(session, mentee_id=mentee.id, now=actor.now)
+    audit(session, actor, "mentee.forgotten", mentee=mentee, slack_posts_erased=erased)
     session.delete(mentee)
     session.flush()
     if not person.is_mentor and not person.is_admin:

@@ -250,7 +250,11 @@ class Dispatcher:
         on_sent: Callable[[Session, Sent], None] | None = None,
     ) -> None:
         now = self.clock.now()
-        values: dict[str, object] = {"updated_at": now, "claim_token": None, "lease_until": None}
+        values: dict[str, object] = {
+            "updated_at": now,
+            "claim_token": None,  # nosec B105 - a lease token column, not a password
+            "lease_until": None,
+        }
         match outcome:
             case Sent():
                 values.update(

@@ -121,6 +121,10 @@ class Notifier(Protocol):
         """Add one line to a card's thread."""
         ...
 
+    def delete_message(self, channel: str, ts: str) -> Outcome:
+        """Delete one of the bot's own messages (a forgotten mentee's card or thread line)."""
+        ...
+
     def auth_ok(self) -> bool:
         """Whether the app's token works again (after a workspace pause)."""
         ...

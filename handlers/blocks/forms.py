@@ -113,24 +113,39 @@ def render(form: Form, initial: dict[str, Any] | None = None) -> Blocks:
     return blocks
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _option_values(raw: dict[str, Any]) -> list[Any]:
+    options = raw.get("selected_options")
+    if not isinstance(options, list):
+        return []
+    return [_mapping(o).get("value") for o in options]
+
+
 def read(form: Form, values: dict[str, Any]) -> dict[str, Any]:
-    """Turn a view's `state.values` into plain field values (strings stay strings)."""
+    """Turn a view's `state.values` into plain field values (strings stay strings).
+
+    The shapes are Slack's, but the request could be forged: anything of the wrong shape reads
+    as an empty field, and validation then says what is missing.
+    """
     out: dict[str, Any] = {}
     for f in form.fields:
-        raw = (values.get(f.name) or {}).get(INPUT) or {}
+        raw = _mapping(_mapping(_mapping(values).get(f.name)).get(INPUT))
         match f.kind:
             case "text" | "long_text" | "number":
                 value = raw.get("value")
                 if value not in (None, ""):
                     out[f.name] = value
             case "select":
-                option = raw.get("selected_option")
+                option = _mapping(raw.get("selected_option"))
                 if option:
                     out[f.name] = option.get("value")
             case "multi":
-                out[f.name] = [o.get("value") for o in raw.get("selected_options") or []]
+                out[f.name] = _option_values(raw)
             case "checks":
-                chosen = {o.get("value") for o in raw.get("selected_options") or []}
+                chosen = {v for v in _option_values(raw) if isinstance(v, str)}
                 for value, _ in f.options:
                     out[value] = value in chosen
             case "date":

@@ -256,8 +256,9 @@ def modal(
         "title": plain(title, 24),
         "close": plain("Cancel", 24),
         "blocks": blocks[:100],
-        "private_metadata": metadata,
     }
+    if metadata:
+        view["private_metadata"] = metadata
     if submit:
         view["submit"] = plain(submit, 24)
     return view

@@ -1,0 +1,5 @@
+"""`python -m sandbox`: the same as `matchpath sandbox`."""
+
+from sandbox.cli import main
+
+raise SystemExit(main())

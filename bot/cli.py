@@ -122,7 +122,7 @@ def _register_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument(
         "--host",
-        default="0.0.0.0",  # noqa: S104  # nosec B104 - a server behind Slack listens on all
+        default="0.0.0.0",  # noqa: S104  # a server behind Slack listens on all  # nosec B104
         help="interface to listen on (default: all)",
     )
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")

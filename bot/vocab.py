@@ -59,7 +59,7 @@ class Exam(StrEnum):
 
 
 class PassFail(StrEnum):
-    PASS = "pass"  # noqa: S105  # nosec B105 - an exam result, not a password
+    PASS = "pass"  # noqa: S105  # an exam result, not a password  # nosec B105
     FAIL = "fail"
 
 

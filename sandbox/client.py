@@ -80,7 +80,7 @@ class ConsoleClient:
             self.url + path, data=body, method=verb, headers=headers
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310  # nosec B310 - our own 127.0.0.1 URL
+            with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310  # our own 127.0.0.1 URL  # nosec B310
                 return int(answer.status), answer.read().decode()
         except HTTPError as error:
             return int(error.code), error.read().decode()

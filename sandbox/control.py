@@ -251,7 +251,7 @@ class RemoteFakeSlack:
             headers={"Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310  # nosec B310 - a 127.0.0.1 URL
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310  # a 127.0.0.1 URL  # nosec B310
                 answer: JsonObject = json.loads(response.read())
         except HTTPError as error:
             raise RuntimeError(f"fake Slack refused {name}: {error.read().decode()}") from error

@@ -118,7 +118,7 @@ class Sandbox:
             "PYTHONPATH": path,
             "SLACK_BOT_TOKEN": f"xoxb-sandbox-{secrets.token_hex(8)}",
             "SLACK_SIGNING_SECRET": secret,
-            "SLACK_APP_TOKEN": "",  # nosec B105 - empty: never Socket Mode, whatever .env says
+            "SLACK_APP_TOKEN": "",  # empty: never Socket Mode, whatever .env says  # nosec B105
             "MATCHPATH_SLACK_API_URL": self.fake.url,
             "MATCHPATH_DATABASE_URL": self.database_url,
             "MATCHPATH_ADMINS": demo.ADMIN_ID,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess  # nosec B404 - starts our own sandbox, fixed argv, no shell
+import subprocess  # starts our own sandbox, fixed argv, no shell  # nosec B404
 import sys
 import threading
 import time
@@ -42,7 +42,7 @@ class SandboxProcess:
         self.url = ""
 
     def start(self, timeout: float = START_TIMEOUT) -> Self:
-        self._process = subprocess.Popen(  # noqa: S603  # nosec B603 - our interpreter, module
+        self._process = subprocess.Popen(  # noqa: S603  # our interpreter, module  # nosec B603
             [sys.executable, "-m", "sandbox", *self._args],
             cwd=ROOT,
             env=self._env,

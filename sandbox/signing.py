@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from sandbox.records import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, JsonObject
 
 # The deprecated per-app verification token Slack still puts in payloads; Bolt ignores it.
-VERIFICATION_TOKEN = "fake-verification-token"  # noqa: S105  # nosec B105 - a placeholder
+VERIFICATION_TOKEN = "fake-verification-token"  # noqa: S105  # a placeholder  # nosec B105
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -230,7 +230,7 @@ def send(
         url, data=request.body, headers=request.headers, method="POST"
     )
     try:
-        with urllib.request.urlopen(outgoing, timeout=timeout) as response:  # noqa: S310  # nosec B310 - a test URL
+        with urllib.request.urlopen(outgoing, timeout=timeout) as response:  # noqa: S310  # a test URL  # nosec B310
             return response.status, dict(response.headers.items()), response.read()
     except HTTPError as error:
         return error.code, dict(error.headers.items()), error.read()

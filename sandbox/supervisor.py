@@ -12,7 +12,7 @@ import ctypes.util
 import os
 import signal
 import socket
-import subprocess  # nosec B404 - starts our own bot, fixed argv, no shell
+import subprocess  # starts our own bot, fixed argv, no shell  # nosec B404
 import sys
 import threading
 import time
@@ -54,7 +54,7 @@ class BotSupervisor:
     ) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            self._process = subprocess.Popen(  # nosec B603 - our interpreter, fixed argv
+            self._process = subprocess.Popen(  # our interpreter, fixed argv  # nosec B603
                 [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"],
                 cwd=self._cwd,
                 env=self._env,
@@ -79,7 +79,7 @@ class BotSupervisor:
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:  # noqa: S310  # nosec B310 - 127.0.0.1
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:  # noqa: S310  # 127.0.0.1  # nosec B310
                 return bool(answer.status == 200)
         except OSError:
             return False

@@ -598,3 +598,41 @@ def test_a_replayed_request_is_refused(bot: BotProcess, db: Database) -> None:
     assert again == 401
     time.sleep(0.3)
     assert _count(db, CheckIn) == before + 1
+
+
+@given(
+    secret=st.text(min_size=1, max_size=40).filter(lambda s: s != SECRET),
+    skew=st.integers(301, 10**7),
+    flip=st.integers(0, 63),
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_forgeries_are_refused(
+    bot: BotProcess, db: Database, secret: str, skew: int, flip: int
+) -> None:
+    """Any wrong secret, any timestamp outside the five minutes, any changed byte: 401."""
+    text = "checkin <@UMENTEE02> forged note"
+    before = rows(db)
+    wrong_secret = slash_command(
+        secret, command="/matchpath", text=text, user_id="UMENTOR02", channel_id="C0GENERAL"
+    )
+    stale = slash_command(
+        SECRET,
+        command="/matchpath",
+        text=text,
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+        timestamp=int(time.time()) - skew,
+    )
+    good = slash_command(
+        SECRET, command="/matchpath", text=text, user_id="UMENTOR02", channel_id="C0GENERAL"
+    )
+    signature = good.headers["X-Slack-Signature"]
+    digit = "0123456789abcdef"[(int(signature[3 + flip], 16) + 1) % 16]
+    flipped = signature[: 3 + flip] + digit + signature[4 + flip :]
+    bit_flip = SignedRequest(good.body, {**good.headers, "X-Slack-Signature": flipped})
+    for request in (wrong_secret, stale, bit_flip):
+        status, _ = bot.post(request)
+        assert status == 401
+    assert rows(db) == before

@@ -252,7 +252,7 @@ class Dispatcher:
         now = self.clock.now()
         values: dict[str, object] = {
             "updated_at": now,
-            "claim_token": None,  # nosec B105 - a lease token column, not a password
+            "claim_token": None,  # a lease token column, not a password  # nosec B105
             "lease_until": None,
         }
         match outcome:

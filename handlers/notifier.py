@@ -219,6 +219,13 @@ class SlackNotifier:
             return None
         return f"<{self._workspace_url}archives/{channel}/p{ts.replace('.', '')}|earlier thread>"
 
+    def user_zone(self, slack_user_id: str) -> tuple[str | None, str | None] | Failure:
+        try:
+            user = self.client.users_info(user=slack_user_id)["user"]
+        except (SlackApiError, *TRANSPORT) as exc:
+            return classify(exc, posting=False)
+        return user.get("tz"), user.get("real_name")
+
     def auth_ok(self) -> bool:
         try:
             return bool(self.client.auth_test().get("ok"))

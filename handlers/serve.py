@@ -15,6 +15,7 @@ from sqlalchemy import text
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.models import WorkspacePause
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -38,7 +39,11 @@ class HttpApp:
         try:
             with self._db.read_only() as session:
                 session.execute(text("SELECT 1"))
-            status, body = "200 OK", {"ok": True, "database": "up"}
+                paused = session.get(WorkspacePause, "workspace")
+            status, body = (
+                "200 OK",
+                {"ok": True, "database": "up", "sending": "paused" if paused else "on"},
+            )
         except Exception as exc:
             log.warning("health check: database unreachable (%s)", type(exc).__name__)
             status, body = "503 Service Unavailable", {"ok": False, "database": "down"}

@@ -167,7 +167,8 @@ def _actions(w: World) -> dict[datetime, Any]:
             actor = resolve_actor(s, slack_user_id="UMA", admin_ids=frozenset(), now=w.clock.now())
             set_milestone_status(s, actor=actor, milestone_id=1, status=MilestoneStatus.DONE)
 
-    def move() -> None:  # Slack's user_change: the zone moves with the person
+    def move() -> None:  # the person moves: Slack knows, and tells us with user_change
+        w.fake.add_user("UMB", "UMB", tz=LA)
         with w.db.unit_of_work() as s:
             refresh_from_slack(s, slack_user_id="UMB", tz=LA, display_name=None, now=w.clock.now())
 

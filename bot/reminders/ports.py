@@ -125,6 +125,10 @@ class Notifier(Protocol):
         """Delete one of the bot's own messages (a forgotten mentee's card or thread line)."""
         ...
 
+    def user_zone(self, slack_user_id: str) -> tuple[str | None, str | None] | Failure:
+        """The user's IANA time zone and real name from Slack (`users.info`)."""
+        ...
+
     def auth_ok(self) -> bool:
         """Whether the app's token works again (after a workspace pause)."""
         ...

@@ -20,6 +20,7 @@ from bot.reminders.planner import plan
 from bot.reminders.ports import Notifier
 from bot.reminders.reaper import ReapReport, reap
 from bot.reminders.schedule import expire, schedule
+from bot.reminders.zones import refresh_zones
 from bot.replay import forget_old
 from bot.vocab import DeliveryState
 
@@ -33,6 +34,7 @@ class SweepReport:
     dispatch: DispatchReport | None = None
     reap: ReapReport | None = None
     would_send: list[str] = field(default_factory=list)
+    zones: int = 0
 
     def lines(self) -> list[str]:
         out = [
@@ -104,4 +106,6 @@ def run_sweep(
     report = SweepReport(flags, planned, scheduled, expired)
     report.dispatch = Dispatcher(db, notifier, clock, ruleset, config).run()
     report.reap = reap(db, notifier, clock)
+    if not report.dispatch.paused:
+        report.zones = refresh_zones(db, notifier, clock)
     return report

@@ -43,7 +43,8 @@ DENIED = "You don't have access to that, or it doesn't exist."
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeSlack]:
+def fake(db_factory: DatabaseFactory) -> Iterator[FakeSlack]:
+    # One Slack per database backend: the two runs of this module must not see each other.
     with FakeSlack() as fake:
         yield fake
 

@@ -10,18 +10,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.upsert import insert_for
 from bot.models import SeenRequest
 
 KEEP = timedelta(minutes=10)  # twice Slack's five-minute window
 
 
 def first_use(session: Session, signature: str, now: datetime) -> bool:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = session.execute(
-        insert(SeenRequest)
+        insert_for(session, SeenRequest)
         .values(signature=signature[:80], seen_at=now)
         .on_conflict_do_nothing(index_elements=["signature"])
         .returning(SeenRequest.signature)

@@ -23,7 +23,7 @@ from handlers.payloads import FlagRef, MenteeRef
 from sandbox.fake_slack import FakeSlack
 from sandbox.signing import SignedRequest, compute_signature, slash_command
 from tests.blockkit import assert_valid_message, assert_valid_view
-from tests.botproc import SECRET, BotProcess
+from tests.botproc import SECRET, BotProcess, wait_for
 from tests.databases import DatabaseFactory
 
 pytestmark = pytest.mark.e2e
@@ -574,8 +574,10 @@ def test_cards_notes_and_roster(bot: BotProcess, fake: FakeSlack, db: Database) 
             break
         time.sleep(0.05)
     assert roster
-    thread = [m for m in fake.messages("GMENTORS9") if m.thread_ts == roster[0].ts]
-    assert thread
+    thread = wait_for(
+        lambda: [m for m in fake.messages("GMENTORS9") if m.thread_ts == roster[0].ts],
+        what="the roster's lines",
+    )
     assert "Lucia Moreno" in json.dumps([m.blocks for m in thread])
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Date, Integer, String, and_, cast, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.db.base import UTCDateTime
+from bot.db.upsert import insert_for
 from bot.models import AppSetting, DashboardCard, Delivery, Mentee, Milestone
 from bot.reminders.sqldates import as_text
 from bot.vocab import DeliveryState, MenteeStatus, MilestoneStatus
@@ -134,9 +134,10 @@ def _queue(
         "created_at": now,
         "updated_at": now,
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(Delivery).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert_for(session, Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
 
 
@@ -146,14 +147,13 @@ def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
     channel = dashboard_channel(session)
     if channel is None:
         return {}
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     missing = select(Mentee.id).where(
         Mentee.status == MenteeStatus.ACTIVE,
         ~select(DashboardCard.mentee_id).where(DashboardCard.mentee_id == Mentee.id).exists(),
     )
     stamp = literal(now, UTCDateTime())
     cards = session.execute(
-        insert(DashboardCard)
+        insert_for(session, DashboardCard)
         .from_select(
             [
                 "mentee_id",
@@ -205,7 +205,7 @@ def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
         stamp,
     ]
     new_cards = session.execute(
-        insert(Delivery)
+        insert_for(session, Delivery)
         .from_select(
             columns,
             select(
@@ -223,7 +223,7 @@ def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
         .returning(Delivery.id)
     )
     overdue = session.execute(
-        insert(Delivery)
+        insert_for(session, Delivery)
         .from_select(
             columns,
             select(
@@ -280,10 +280,9 @@ def erase_posts(session: Session, *, mentee_id: int, now: datetime) -> int:
     ).all():
         if channel and ts:
             posts.add((channel, ts))
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for channel, ts in sorted(posts):
         session.execute(
-            insert(Delivery)
+            insert_for(session, Delivery)
             .values(
                 dedupe_key=f"delete:{channel}:{ts}",
                 kind=DELETE,

@@ -6,12 +6,12 @@ import re
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, Capability, audit, require_admin
 from bot.assessment.dto import Assessment
 from bot.dashboards.outbox import dashboard_channel, record, set_dashboard_channel
+from bot.db.upsert import insert_for
 from bot.errors import InvalidInput
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.service import mentee_for
@@ -51,9 +51,8 @@ def share_assessment(
 
 def first_time(session: Session, event_id: str, now: datetime) -> bool:
     """Whether this Events API delivery is new (Slack retries deliveries up to three times)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     rows = session.execute(
-        insert(SlackEvent)
+        insert_for(session, SlackEvent)
         .values(event_id=event_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(SlackEvent.event_id)

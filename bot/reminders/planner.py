@@ -25,12 +25,12 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
 from bot.assessment.ruleset import Ruleset
 from bot.db.base import UTCDateTime
+from bot.db.upsert import insert_for
 from bot.models import (
     CheckIn,
     Delivery,
@@ -107,9 +107,8 @@ def plan(session: Session, *, now: datetime, ruleset: Ruleset) -> dict[str, int]
 
 
 def _insert(session: Session, query: Select[Any]) -> int:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(Delivery)
+        insert_for(session, Delivery)
         .from_select(COLUMNS, query)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Delivery.id)

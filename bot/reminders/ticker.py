@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 log = logging.getLogger("matchpath.ticker")
@@ -27,32 +28,27 @@ def _guarded(sweep: Callable[[], object]) -> Callable[[], None]:
     return tick
 
 
+def _ticking(scheduler: BaseScheduler, sweep: Callable[[], object], seconds: int) -> None:
+    # One job, never two at once in this process; a missed tick is not run twice.
+    scheduler.add_job(
+        _guarded(sweep),
+        "interval",
+        seconds=seconds,
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+
+
 def start_background(
     sweep: Callable[[], object], seconds: int = DEFAULT_SECONDS
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        _guarded(sweep),
-        "interval",
-        seconds=seconds,
-        id="sweep",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
+    _ticking(scheduler, sweep, seconds)
     return scheduler
 
 
 def run_blocking(sweep: Callable[[], object], seconds: int = DEFAULT_SECONDS) -> None:
-    scheduler = BlockingScheduler(timezone=UTC)
-    scheduler.add_job(
-        _guarded(sweep),
-        "interval",
-        seconds=seconds,
-        id="sweep",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
+    _ticking(BlockingScheduler(timezone=UTC), sweep, seconds)

@@ -64,8 +64,8 @@ def build_roster(
         if mentor_id is None:
             raise AccessDenied("You have no mentees yet.")
     audit(session, actor, "roster.read", scope=mentor_slack_id or ("all" if everyone else "own"))
-    scope = _scope(mentor_id)
-    lines = _lines(session, scope, actor.now)
+    scope = mentor_scope(mentor_id)
+    lines = roster_lines(session, scope, actor.now)
     groups: dict[str, list[RosterLine]] = {}
     mentor = aliased(Person)
     pairs = session.execute(
@@ -98,7 +98,8 @@ def build_roster(
     )
 
 
-def _scope(mentor_id: int | None) -> Select[Any]:
+def mentor_scope(mentor_id: int | None) -> Select[Any]:
+    """The active mentees of a mentor (of everyone when None), as a subquery of ids."""
     query = select(Mentee.id).where(Mentee.status == MenteeStatus.ACTIVE)
     if mentor_id is not None:
         query = query.where(
@@ -111,7 +112,8 @@ def _scope(mentor_id: int | None) -> Select[Any]:
     return query
 
 
-def _lines(session: Session, scope: Select[Any], now: datetime) -> dict[int, RosterLine]:
+def roster_lines(session: Session, scope: Select[Any], now: datetime) -> dict[int, RosterLine]:
+    """One line per mentee in scope: open flags, overdue milestones and check-in (5 queries)."""
     today = now.date()
     flags = dict(
         session.execute(

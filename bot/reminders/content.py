@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.wording import pathway_name
+from bot.dashboards.roster import mentor_scope, roster_lines
 from bot.models import (
     CheckIn,
     Delivery,
@@ -222,13 +223,19 @@ def _digest(session: Session, mentor: Person, *, now: datetime, ruleset: Ruleset
         .where(Flag.mentee_id.in_(mentees), Flag.state == FlagState.OPEN)
         .order_by(Person.display_name)
     ).all()
-    if not milestones and not flags:
+    late = sorted(
+        line.name
+        for line in roster_lines(session, mentor_scope(mentor.id), now).values()
+        if line.overdue_checkin
+    )
+    if not milestones and not flags and not late:
         return None
     lines = [
         f"• {name}: {title}, {'overdue since' if due < today else 'due'} {due}"
         for name, title, due in milestones[:15]
     ]
     lines += [f"• {name}: open flag {rule}" for name, rule in flags[:15]]
+    lines += [f"• {name}: check-in overdue (STAG-CHECKPOINT)" for name in late[:15]]
     return Notice(
         kind=K.MENTOR_DIGEST,
         title=f"Your mentees this week ({today})",

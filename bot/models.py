@@ -112,11 +112,15 @@ class Mentee(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     flags_checked_at: Mapped[datetime | None]
+    # Last check-in (or enrolment) + cadence: kept current by the services, so that planning
+    # checkpoint reminders is an index range scan, not an aggregate over every check-in.
+    checkpoint_due_on: Mapped[date | None]
 
     person: Mapped[Person] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint("checkpoint_cadence_days BETWEEN 30 AND 365", name="cadence"),
+        Index("ix_mentee_checkpoint", "status", "checkpoint_due_on"),
     )
 
 

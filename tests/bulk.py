@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -63,6 +63,7 @@ def seed_due_milestones(
                     "created_at": now,
                     "updated_at": now,
                     "flags_checked_at": now,
+                    "checkpoint_due_on": now.date() + timedelta(days=365),
                 }
                 for u in users
             ],

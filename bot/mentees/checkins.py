@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor, Capability
 from bot.dashboards import outbox as dashboard
+from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import CheckInRead, PersonRef
 from bot.mentees.service import mentee_for
 from bot.models import CheckIn, Person
@@ -37,7 +38,7 @@ def record_check_in(
         created_at=actor.now,
     )
     session.add(row)
-    session.flush()
+    refresh_checkpoint(session, mentee)
     wellbeing = " (asked about wellbeing)" if row.wellbeing_asked else ""
     dashboard.record(
         session,

@@ -19,6 +19,7 @@ from bot.access import (
 )
 from bot.dashboards import outbox as dashboard
 from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import (
     ItemLogged,
     MenteeRead,
@@ -106,7 +107,7 @@ def enroll(
     for mentor_id in sorted(mentors):
         _assign(session, actor, mentee, mentor_id)
     audit(session, actor, "mentee.enroll", mentee=mentee, mentors=sorted(mentors))
-    session.flush()
+    refresh_checkpoint(session, mentee)
     dashboard.record(
         session, mentee_id=mentee.id, text="Enrolled in MatchPath", key="enrolled", actor=actor
     )
@@ -133,6 +134,7 @@ def update_profile(
     mentee.checkpoint_cadence_days = fields.checkpoint_cadence_days
     mentee.status = fields.status
     mentee.notes = fields.notes
+    refresh_checkpoint(session, mentee)
     if fields.name:
         mentee.person.display_name = fields.name
     mentee.updated_at = actor.now

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.assessment.engine import assess
@@ -17,7 +17,6 @@ from bot.assessment.ruleset import Ruleset
 from bot.assessment.wording import pathway_name
 from bot.dashboards.roster import mentor_scope, roster_lines
 from bot.models import (
-    CheckIn,
     Delivery,
     Flag,
     Mentee,
@@ -98,9 +97,8 @@ def _milestone(
 def _checkpoint(
     session: Session, d: Delivery, mentee: Mentee, is_mentee: bool, ruleset: Ruleset
 ) -> Notice | None:
-    seq = session.scalar(select(func.count(CheckIn.id)).where(CheckIn.mentee_id == mentee.id))
-    if seq != d.version:
-        return None  # a check-in was recorded since this was planned
+    if mentee.checkpoint_due_on != d.anchor_date:
+        return None  # a check-in (or a new cadence) moved the date since this was planned
     due = d.anchor_date
     rule = ruleset.rules.stag_checkpoint
     slack_id = mentee.person.slack_user_id

@@ -1,7 +1,7 @@
 """Plan: one set-based INSERT … SELECT … ON CONFLICT DO NOTHING per reminder kind and stage.
 
 Every row's dedupe key comes from its business event (milestone + due version + stage +
-recipient, mentee + check-in sequence + stage, flag, season event, digest week), so planning
+recipient, mentee + next check-in date + stage, flag, season event, digest week), so planning
 the same thing twice, or on two instances at once, inserts it once. The number of statements
 does not depend on the number of mentees.
 """
@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     and_,
     exists,
-    func,
     literal,
     select,
     type_coerce,
@@ -32,7 +31,6 @@ from bot.assessment.ruleset import Ruleset
 from bot.db.base import UTCDateTime
 from bot.db.upsert import insert_for
 from bot.models import (
-    CheckIn,
     Delivery,
     Flag,
     Mentee,
@@ -239,32 +237,17 @@ def _milestone_overdue(window: Window, now: datetime, every: int) -> Select[Any]
 
 
 def _checkpoint_dates(now: datetime) -> Any:
-    """Each active mentee's check-in sequence and next check-in date (last + cadence)."""
-    last = (
-        select(
-            CheckIn.mentee_id,
-            func.count(CheckIn.id).label("seq"),
-            func.max(CheckIn.at).label("last_at"),
-        )
-        .group_by(CheckIn.mentee_id)
-        .subquery()
-    )
-    since = func.coalesce(utc_date(last.c.last_at), utc_date(Mentee.created_at))
+    """Each active mentee's next check-in date (kept on the mentee: an index range scan)."""
     return (
-        select(
-            Mentee.id.label("mentee_id"),
-            func.coalesce(last.c.seq, 0).label("seq"),
-            add_days(since, Mentee.checkpoint_cadence_days).label("due_on"),
-        )
-        .outerjoin(last, last.c.mentee_id == Mentee.id)
-        .where(Mentee.status == MenteeStatus.ACTIVE)
+        select(Mentee.id.label("mentee_id"), Mentee.checkpoint_due_on.label("due_on"))
+        .where(Mentee.status == MenteeStatus.ACTIVE, Mentee.checkpoint_due_on.is_not(None))
         .subquery("checkpoint")
     )
 
 
 def _checkpoint_due(due: Any, window: Window, now: datetime, lead: int) -> Select[Any]:
     rcpt = _recipients(mentee=True, mentors=True)
-    key = _key("cp:", due.c.mentee_id, ":", due.c.seq, f":due{lead}:p", rcpt.c.person_id)
+    key = _key("cp:", due.c.mentee_id, ":", due.c.due_on, f":due{lead}:p", rcpt.c.person_id)
     return (
         select(
             *_row(
@@ -273,7 +256,7 @@ def _checkpoint_due(due: Any, window: Window, now: datetime, lead: int) -> Selec
                 rcpt.c.person_id,
                 due.c.mentee_id,
                 None,
-                due.c.seq,
+                None,
                 due.c.due_on,
                 -lead,
                 now,
@@ -292,7 +275,7 @@ def _checkpoint_due(due: Any, window: Window, now: datetime, lead: int) -> Selec
 def _checkpoint_overdue(due: Any, window: Window, now: datetime, every: int) -> Select[Any]:
     rcpt = _recipients(mentee=False, mentors=True)
     weeks = days_between(literal(window.today, Date), due.c.due_on) // every
-    key = _key("cp:", due.c.mentee_id, ":", due.c.seq, ":over", weeks, ":p", rcpt.c.person_id)
+    key = _key("cp:", due.c.mentee_id, ":", due.c.due_on, ":over", weeks, ":p", rcpt.c.person_id)
     return (
         select(
             *_row(
@@ -301,7 +284,7 @@ def _checkpoint_overdue(due: Any, window: Window, now: datetime, every: int) -> 
                 rcpt.c.person_id,
                 due.c.mentee_id,
                 None,
-                due.c.seq,
+                None,
                 due.c.due_on,
                 weeks * every,
                 now,
@@ -319,7 +302,7 @@ def _checkpoint_escalation(
     due: Any, window: Window, now: datetime, every: int, after: int
 ) -> Select[Any]:
     weeks = days_between(literal(window.today, Date), due.c.due_on) // every
-    key = _key("cp:", due.c.mentee_id, ":", due.c.seq, ":admin", weeks, ":p", Person.id)
+    key = _key("cp:", due.c.mentee_id, ":", due.c.due_on, ":admin", weeks, ":p", Person.id)
     return (
         select(
             *_row(
@@ -328,7 +311,7 @@ def _checkpoint_escalation(
                 Person.id,
                 due.c.mentee_id,
                 None,
-                due.c.seq,
+                None,
                 due.c.due_on,
                 weeks * every,
                 now,

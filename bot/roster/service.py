@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor, audit, require_admin
 from bot.errors import InvalidInput, Problem, problems_from_validation
+from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.service import find_mentee
 from bot.models import CheckIn, Mentee, MentorAssignment, Milestone, Person
 from bot.people import ensure_person, valid_tz
@@ -159,6 +160,7 @@ def _import_mentee(session: Session, actor: Actor, record: MenteeRecord) -> None
                 created_at=now,
             )
         )
+    refresh_checkpoint(session, mentee)
     audit(session, actor, "mentee.import", mentee=mentee)
 
 

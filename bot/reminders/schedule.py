@@ -6,7 +6,7 @@ zone, send hour, quiet hours and weekends). One SELECT and one bulk UPDATE per s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,32 +20,37 @@ WAITING = (DeliveryState.PENDING, DeliveryState.RETRY_WAIT)
 DEFAULT_EXPIRY_DAYS = 3  # kinds outside the reminder table (dashboard posts) keep their own
 
 
-def window_of(person: Person) -> SendWindow:
-    return SendWindow(
-        tz=person.tz_override or person.tz or "UTC",
-        quiet_start=person.quiet_start_minute,
-        quiet_end=person.quiet_end_minute,
-        quiet_weekends=person.quiet_weekends,
-    )
-
-
 def schedule(session: Session, *, now: datetime, ruleset: Ruleset) -> int:
     """Set due_at and expires_at on planned rows that have none yet."""
     rules = ruleset.reminders
+    send_minute = rules.send_hour * 60
+    expiry = {str(kind): timedelta(days=days) for kind, days in rules.expiry_days.items()}
     rows = session.execute(
-        select(Delivery.id, Delivery.kind, Delivery.anchor_date, Delivery.offset_days, Person)
+        select(
+            Delivery.id,
+            Delivery.kind,
+            Delivery.anchor_date,
+            Delivery.offset_days,
+            Person.tz_override,
+            Person.tz,
+            Person.quiet_start_minute,
+            Person.quiet_end_minute,
+            Person.quiet_weekends,
+        )
         .join(Person, Person.id == Delivery.recipient_id)
         .where(Delivery.state == DeliveryState.PENDING, Delivery.due_at.is_(None))
     ).all()
+    # Many rows share a day and a window (same zone, same quiet hours): compute each once.
+    instants: dict[tuple[date, SendWindow], datetime] = {}
     changes = []
-    for delivery_id, kind, anchor, offset, person in rows:
-        window = window_of(person)
+    for delivery_id, kind, anchor, offset, override, tz, start, end, weekends in rows:
+        window = SendWindow(override or tz or "UTC", start, end, weekends)
         day = anchor + timedelta(days=offset)
-        planned = send_instant(day, window, rules.send_hour * 60)
-        expires = planned + timedelta(
-            days={str(k): v for k, v in rules.expiry_days.items()}.get(kind, DEFAULT_EXPIRY_DAYS)
-        )
-        due = planned if planned >= now else next_allowed(now, window, rules.send_hour * 60)
+        planned = instants.get((day, window))
+        if planned is None:
+            planned = instants[(day, window)] = send_instant(day, window, send_minute)
+        expires = planned + expiry.get(kind, timedelta(days=DEFAULT_EXPIRY_DAYS))
+        due = planned if planned >= now else next_allowed(now, window, send_minute)
         changes.append({"id": delivery_id, "due_at": due, "expires_at": expires})
     if changes:
         session.execute(update(Delivery), changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,12 +13,14 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
+from bot.access import resolve_actor
 from bot.replay import first_use
 from handlers import actions, events, views
 from handlers.commands import router
-from handlers.runtime import Deps, actor_of, incident_id
+from handlers.runtime import Deps, incident_id
 
 log = logging.getLogger("matchpath.slack")
+LISTENER_THREADS = 32
 
 
 def build_app(deps: Deps, client: WebClient) -> App:
@@ -29,9 +32,11 @@ def build_app(deps: Deps, client: WebClient) -> App:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("matchpath.bolt"),
+        # Acks happen at the start of each listener: enough threads that an ack never waits
+        # for a slower command's work to finish.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
-    app.use(_refuse_replays(deps))
-    app.use(_identify(deps))
+    app.use(_guard(deps))
     router.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
@@ -56,39 +61,32 @@ def _unavailable(exc: Exception) -> BoltResponse:
     )
 
 
-def _refuse_replays(deps: Deps) -> Callable[..., BoltResponse | None]:
-    """Runs after Bolt has checked the signature: a valid one is served once only."""
+def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
+    """After Bolt has checked the signature: refuse a replay (a valid signature is served
+    once) and attach the actor (who, admin or not, and the clock's now), in one short
+    transaction. It holds no session once the listener runs."""
 
-    def refuse_replays(
-        request: BoltRequest, next: Callable[[], BoltResponse]
+    def guard(
+        request: BoltRequest, context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         signature = (request.headers.get("x-slack-signature") or [""])[0]
-        if signature:
-            try:
-                with deps.db.unit_of_work() as session:
-                    fresh = first_use(session, signature, datetime.now(UTC))
-            except DBAPIError as exc:
-                return _unavailable(exc)
-            if not fresh:
-                log.warning("refused a replayed request")
-                return BoltResponse(status=401, body="replayed request")
+        try:
+            with deps.db.unit_of_work() as session:
+                if signature and not first_use(session, signature, datetime.now(UTC)):
+                    log.warning("refused a replayed request")
+                    return BoltResponse(status=401, body="replayed request")
+                if context.user_id:
+                    context["actor"] = resolve_actor(
+                        session,
+                        slack_user_id=context.user_id,
+                        admin_ids=deps.settings.admin_ids,
+                        now=deps.clock.now(),
+                    )
+        except DBAPIError as exc:
+            return _unavailable(exc)
         return next()
 
-    return refuse_replays
-
-
-def _identify(deps: Deps) -> Callable[..., BoltResponse | None]:
-    """Attach the actor (who, admin or not, and the clock's now). Holds no session after."""
-
-    def identify(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        if context.user_id:
-            try:
-                context["actor"] = actor_of(deps, context.user_id)
-            except DBAPIError as exc:
-                return _unavailable(exc)
-        return next()
-
-    return identify
+    return guard
 
 
 def _on_unhandled(error: Exception, body: dict[str, Any]) -> None:

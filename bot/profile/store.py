@@ -71,24 +71,34 @@ CHUNK = 500
 
 
 def load_profiles(session: Session, mentees: Sequence[Mentee]) -> dict[int, ProfileIn]:
-    """Profiles of these mentees: one query per item table (per 500 mentees)."""
+    """Profiles of these mentees: one query per item table (per 500 mentees).
+
+    Plain column rows, not ORM objects: this runs on every profile, assessment and card, and the
+    rows are only read.
+    """
     items: dict[int, dict[str, list[BaseModel]]] = defaultdict(lambda: defaultdict(list))
     ids = [m.id for m in mentees]
     for table in ITEM_TABLES:
-        for row in _rows(session, table, ids):
-            items[row.mentee_id][table.field].append(
-                table.item.model_validate(row, from_attributes=True)
-            )
+        for mentee_id, values in _rows(session, table, ids):
+            items[mentee_id][table.field].append(table.item.model_validate(values))
     return {m.id: profile_of(m, items[m.id]) for m in mentees}
 
 
-def _rows(session: Session, table: ItemTable, ids: list[int]) -> Iterable[Any]:
+def _rows(
+    session: Session, table: ItemTable, ids: list[int]
+) -> Iterable[tuple[int, dict[str, Any]]]:
     model: Any = table.model
+    fields = list(table.item.model_fields)
+    columns = [getattr(model, name) for name in fields]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        yield from session.scalars(
-            select(model).where(model.mentee_id.in_(chunk)).order_by(*_order(table))
+        query = (
+            select(model.mentee_id, *columns)
+            .where(model.mentee_id.in_(chunk))
+            .order_by(*_order(table))
         )
+        for row in session.execute(query):
+            yield row[0], dict(zip(fields, row[1:], strict=True))
 
 
 def _order(table: ItemTable) -> list[InstrumentedAttribute[Any]]:

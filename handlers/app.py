@@ -12,9 +12,10 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from bot.access import resolve_actor
-from bot.replay import first_use
+from bot.replay import SeenInMemory, first_use
 from handlers import actions, events, views
 from handlers.commands import router
 from handlers.runtime import Deps, incident_id
@@ -63,16 +64,25 @@ def _unavailable(exc: Exception) -> BoltResponse:
 
 def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
     """After Bolt has checked the signature: refuse a replay (a valid signature is served
-    once) and attach the actor (who, admin or not, and the clock's now), in one short
-    transaction. It holds no session once the listener runs."""
+    once) and attach the actor (who, admin or not, and the clock's now). It holds no session
+    once the listener runs."""
+    memory = SeenInMemory() if deps.db.is_sqlite else None
+
+    def fresh(session: Session, signature: str) -> bool:
+        now = datetime.now(UTC)
+        if memory is not None:
+            return memory.first_use(signature, now)
+        return first_use(session, signature, now)
 
     def guard(
         request: BoltRequest, context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         signature = (request.headers.get("x-slack-signature") or [""])[0]
+        # SQLite keeps replays in memory, so its guard only reads: no wait for the write lock.
+        transaction = deps.db.read_only if memory is not None else deps.db.unit_of_work
         try:
-            with deps.db.unit_of_work() as session:
-                if signature and not first_use(session, signature, datetime.now(UTC)):
+            with transaction() as session:
+                if signature and not fresh(session, signature):
                     log.warning("refused a replayed request")
                     return BoltResponse(status=401, body="replayed request")
                 if context.user_id:

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    and_,
     exists,
     literal,
     select,
@@ -90,12 +89,15 @@ def plan(session: Session, *, now: datetime, ruleset: Ruleset) -> dict[str, int]
     for stage in (r.lead_days, 0):
         run(K.CHECKPOINT_DUE, _checkpoint_due(due, window, now, stage))
     run(K.CHECKPOINT_OVERDUE, _checkpoint_overdue(due, window, now, r.overdue_every_days))
-    run(
-        K.CHECKPOINT_OVERDUE,
-        _checkpoint_escalation(
-            due, window, now, r.overdue_every_days, r.escalate_to_admins_after_days
-        ),
-    )
+    # Admins are few: read them first, so escalation joins a short list, not every person.
+    admins = list(session.scalars(select(Person.id).where(Person.is_admin.is_(True))))
+    if admins:
+        run(
+            K.CHECKPOINT_OVERDUE,
+            _checkpoint_escalation(
+                due, window, now, r.overdue_every_days, r.escalate_to_admins_after_days, admins
+            ),
+        )
     for season, event, day in _season_events(ruleset, window):
         run(K.SEASON, _season(window, now, season, event, day))
     run(K.FLAG_RAISED, _flags_raised(window, now, ruleset))
@@ -299,7 +301,7 @@ def _checkpoint_overdue(due: Any, window: Window, now: datetime, every: int) -> 
 
 
 def _checkpoint_escalation(
-    due: Any, window: Window, now: datetime, every: int, after: int
+    due: Any, window: Window, now: datetime, every: int, after: int, admins: list[int]
 ) -> Select[Any]:
     weeks = days_between(literal(window.today, Date), due.c.due_on) // every
     key = _key("cp:", due.c.mentee_id, ":", due.c.due_on, ":admin", weeks, ":p", Person.id)
@@ -317,7 +319,7 @@ def _checkpoint_escalation(
                 now,
             )
         )
-        .join(Person, and_(Person.is_admin.is_(True)))
+        .join(Person, Person.id.in_(admins))
         .where(
             due.c.due_on <= window.today - timedelta(days=after),
             _not_opted_out(Person.id, K.CHECKPOINT_OVERDUE),

@@ -28,11 +28,16 @@ LIFETIME = timedelta(days=7)
 
 
 def dashboard_channel(session: Session) -> str | None:
-    setting = session.get(AppSetting, CHANNEL_SETTING)
-    return setting.value if setting else None
+    # Asked once per event; within one unit of work the answer does not change.
+    if CHANNEL_SETTING not in session.info:
+        setting = session.get(AppSetting, CHANNEL_SETTING)
+        session.info[CHANNEL_SETTING] = setting.value if setting else None
+    channel: str | None = session.info[CHANNEL_SETTING]
+    return channel
 
 
 def set_dashboard_channel(session: Session, channel_id: str, now: datetime) -> None:
+    session.info[CHANNEL_SETTING] = channel_id
     setting = session.get(AppSetting, CHANNEL_SETTING)
     if setting is None:
         session.add(AppSetting(name=CHANNEL_SETTING, value=channel_id, updated_at=now))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.access import Role, role_for
 from bot.assessment.service import assess_mentee
+from bot.dashboards.outbox import dashboard_channel
 from bot.mentees.service import find_mentee
 from bot.plans.service import preview_plan, save_plan
 from handlers.blocks.assessment import assessment_message
@@ -22,11 +22,10 @@ def run_assessment(call: Call, mentee_id: str) -> None:
         result = assess_mentee(
             session, actor=call.actor, slack_user_id=mentee_id, ruleset=deps.ruleset
         )
-        staff = role_for(session, call.actor, find_mentee(session, mentee_id)) in (
-            Role.ADMIN,
-            Role.MENTOR,
-        )
-    shareable = staff and bool(deps.settings.mentors_channel)
+        dashboards = dashboard_channel(session) is not None
+    # Allowed to read it and not the mentee: an admin or one of their mentors.
+    staff = call.actor.is_admin or call.actor.slack_user_id != mentee_id
+    shareable = staff and dashboards
     call.reply(assessment_message(result, mentee_id=mentee_id, shareable=shareable))
 
 

@@ -7,6 +7,7 @@ that start with `BEGIN IMMEDIATE` so two transactions can never deadlock upgradi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +31,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # The server's threads (waitress, Bolt's listeners, the ticker) share one pool: big enough
+    # that a busy minute never opens and closes a connection per request.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
 
 
@@ -62,6 +67,12 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        # SQLite has one write lock, and its busy handler sleeps in growing steps while
+        # waiting for it. Threads of this process queue on a lock of ours instead, which
+        # wakes the next one the moment it is free; other processes still meet the busy timeout.
+        self._write_lock: threading.RLock | None = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -75,13 +86,21 @@ class Database:
         own after the rollback.
         """
         try:
-            with self._sessions() as session, session.begin():
+            with self._writing(), self._sessions() as session, session.begin():
                 yield session
         except DomainError as exc:
             if exc.after_rollback:
-                with self._sessions() as session, session.begin():
+                with self._writing(), self._sessions() as session, session.begin():
                     session.add_all(exc.after_rollback)
             raise
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        with self._write_lock:
+            yield
 
     @contextmanager
     def read_only(self) -> Iterator[Session]:
@@ -93,7 +112,7 @@ class Database:
     @contextmanager
     def dry_run(self) -> Iterator[Session]:
         """A write transaction that is always rolled back (`sweep --dry-run`)."""
-        with self._sessions() as session:
+        with self._writing(), self._sessions() as session:
             session.begin()
             try:
                 yield session

@@ -55,37 +55,42 @@ COLUMNS = [
     "created_at",
     "updated_at",
 ]
-LOOKBACK_DAYS = 30  # how far back a sweep still plans what downtime may have missed
 K = ReminderKind
 
 
 @dataclass(frozen=True)
 class Window:
-    """The local days a sweep plans for: a little past (catch-up) to tomorrow (zones ahead)."""
+    """The local days a sweep plans for: back as far as a late reminder of the kind is still
+    worth sending (its expiry: the catch-up window after downtime) to tomorrow (for zones
+    ahead of UTC). Older ones would only be planned to be marked expired."""
 
     today: date
     lo: date
     hi: date
 
     @classmethod
-    def around(cls, now: datetime) -> Window:
+    def around(cls, now: datetime, lookback_days: int) -> Window:
         today = now.date()
-        return cls(today, today - timedelta(days=LOOKBACK_DAYS), today + timedelta(days=1))
+        return cls(today, today - timedelta(days=lookback_days), today + timedelta(days=1))
 
 
 def plan(session: Session, *, now: datetime, ruleset: Ruleset) -> dict[str, int]:
     """Insert every delivery now owed; returns how many rows each kind added."""
-    window = Window.around(now)
     r = ruleset.reminders
     added: dict[str, int] = {}
+
+    def window_for(kind: ReminderKind) -> Window:
+        return Window.around(now, r.expiry_days[kind] + 1)
 
     def run(label: str, query: Select[Any]) -> None:
         added[label] = added.get(label, 0) + _insert(session, query)
 
+    window = window_for(K.MILESTONE_DUE)
     for stage in (r.lead_days, 0):
         run(K.MILESTONE_DUE, _milestone_due(window, now, stage))
     run(K.MILESTONE_OVERDUE, _milestone_overdue(window, now, r.overdue_every_days))
     due = _checkpoint_dates(now)
+    window = window_for(K.CHECKPOINT_DUE)
     for stage in (r.lead_days, 0):
         run(K.CHECKPOINT_DUE, _checkpoint_due(due, window, now, stage))
     run(K.CHECKPOINT_OVERDUE, _checkpoint_overdue(due, window, now, r.overdue_every_days))
@@ -98,9 +103,11 @@ def plan(session: Session, *, now: datetime, ruleset: Ruleset) -> dict[str, int]
                 due, window, now, r.overdue_every_days, r.escalate_to_admins_after_days, admins
             ),
         )
+    window = window_for(K.SEASON)
     for season, event, day in _season_events(ruleset, window):
         run(K.SEASON, _season(window, now, season, event, day))
     run(K.FLAG_RAISED, _flags_raised(window, now, ruleset))
+    window = Window.around(now, 7)  # the latest digest day of the past week
     for day in _digest_days(window, r.digest_weekday):
         run(K.MENTOR_DIGEST, _digest(window, now, day))
     return added

@@ -81,7 +81,7 @@ def register(app: App, deps: Deps) -> None:
 
 def home_data(deps: Deps, actor: Actor) -> HomeData:
     data: dict[str, Any] = {}
-    with deps.db.audited_read() as session:
+    with deps.db.unit_of_work() as session:
         if find_mentee(session, actor.slack_user_id) is not None:
             me = actor.slack_user_id
             data["own"] = get_mentee(session, actor=actor, slack_user_id=me)

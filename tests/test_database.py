@@ -66,24 +66,3 @@ def test_naive_timestamps_are_refused(fresh_db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), fresh_db.unit_of_work() as session:
         session.add(Person(slack_user_id="UN", display_name="n", created_at=datetime(2026, 1, 1)))
         session.flush()
-
-
-def test_audited_read_keeps_only_audit_rows(fresh_db: Database) -> None:
-    from bot.access import Actor, audit
-    from bot.models import AuditEvent
-
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    actor = Actor.system(now)
-    with fresh_db.audited_read() as session:
-        session.scalar(select(func.count(Person.id)))
-        audit(session, actor, "roster.read")
-    with fresh_db.read_only() as session:
-        assert session.scalars(select(AuditEvent.action)).all() == ["roster.read"]
-    if fresh_db.is_sqlite:  # elsewhere it is an ordinary unit of work
-        with (
-            pytest.raises(RuntimeError, match="only add audit rows"),
-            fresh_db.audited_read() as session,
-        ):
-            session.add(Person(slack_user_id="USNEAK", display_name="s", created_at=now))
-        with fresh_db.read_only() as session:
-            assert session.scalar(select(func.count(Person.id))) == 0

@@ -95,36 +95,6 @@ class Database:
             raise
 
     @contextmanager
-    def audited_read(self) -> Iterator[Session]:
-        """For a service call that only reads, and audits that it did.
-
-        On SQLite the reading happens without the write lock and the audit rows are written
-        afterwards in a short transaction of their own, so that reads never queue behind one
-        another for the single writer. On PostgreSQL it is simply a unit of work.
-        """
-        if not self.is_sqlite:
-            with self.unit_of_work() as session:
-                yield session
-            return
-        with self._read_sessions() as session:
-            session.autoflush = False  # an early flush would make this read a write
-            try:
-                yield session
-            except DomainError as exc:
-                if exc.after_rollback:
-                    with self._writing(), self._sessions() as writer, writer.begin():
-                        writer.add_all(exc.after_rollback)
-                raise
-            pending = list(session.new)
-            if session.dirty or session.deleted or any(
-                    type(row).__name__ != "AuditEvent" for row in pending):
-                raise RuntimeError("audited_read() may only add audit rows")
-            session.expunge_all()
-        if pending:
-            with self._writing(), self._sessions() as writer, writer.begin():
-                writer.add_all(pending)
-
-    @contextmanager
     def _writing(self) -> Iterator[None]:
         if self._write_lock is None:
             yield

@@ -18,7 +18,7 @@ def show_assessment(call: Call, cmd: Command) -> None:
 
 def run_assessment(call: Call, mentee_id: str) -> None:
     deps = call.deps
-    with deps.db.audited_read() as session:
+    with deps.db.unit_of_work() as session:
         result = assess_mentee(
             session, actor=call.actor, slack_user_id=mentee_id, ruleset=deps.ruleset
         )
@@ -31,7 +31,7 @@ def run_assessment(call: Call, mentee_id: str) -> None:
 
 def show_plan(call: Call, cmd: Command) -> None:
     mentee_id = call.target(cmd.mentee)
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         plan = preview_plan(
             session, actor=call.actor, slack_user_id=mentee_id, ruleset=call.deps.ruleset
         )

@@ -19,7 +19,7 @@ def dashboard_command(call: Call, cmd: Command) -> None:
         assert cmd.channel is not None
         set_channel(call, cmd.channel)
         return
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         view = build_roster(session, actor=call.actor, mentor_slack_id=cmd.mentee)
     scope = f"<@{cmd.mentee}>" if cmd.mentee else ("everyone" if call.actor.is_admin else "you")
     summary = roster_summary(view, scope)

@@ -33,7 +33,7 @@ def log_command(call: Call, cmd: Command) -> None:
 
 
 def open_item_form(call: Call, mentee_id: str, kind: ItemKind) -> None:
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         mentee_for(session, call.actor, mentee_id, Capability.LOG_ITEM, f"item.form.{kind}")
     form = ItemForm(mentee=mentee_id, kind=kind, channel=call.channel_id)
     call.open_modal(item_modal(kind, form.dump()))

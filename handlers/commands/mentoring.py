@@ -33,12 +33,12 @@ def checkin_command(call: Call, cmd: Command) -> None:
 
 
 def open_checkin_form(call: Call, mentee_id: str) -> None:
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         mentee_for(session, call.actor, mentee_id, Capability.CHECKIN, "checkin.form")
     call.open_modal(checkin_modal(MenteeRef(mentee=mentee_id, channel=call.channel_id).dump()))
 
 
 def flags_command(call: Call, cmd: Command) -> None:
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         flags = list_flags(session, actor=call.actor, slack_user_id=cmd.mentee)
     call.reply(flag_list(flags))

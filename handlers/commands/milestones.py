@@ -45,7 +45,7 @@ def close_milestone(call: Call, milestone_id: int, verb: str) -> None:
 
 
 def show_milestones(call: Call, mentee_id: str) -> None:
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         items = list_milestones(session, actor=call.actor, slack_user_id=mentee_id)
         mentee = find_mentee(session, mentee_id)
         name = mentee.person.display_name if mentee else mentee_id

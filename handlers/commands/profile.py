@@ -16,7 +16,7 @@ from handlers.runtime import Call
 
 
 def show_profile(call: Call, cmd: Command) -> None:
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         mentee = get_mentee(session, actor=call.actor, slack_user_id=call.target(cmd.mentee))
     call.reply(profile_card(mentee, today=call.actor.now.date()))
 
@@ -25,7 +25,7 @@ def start_enrolment(call: Call, cmd: Command) -> None:
     """Check the actor may enrol, then open the profile form; nothing is written until it's
     submitted valid."""
     assert cmd.mentee is not None
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         if not call.actor.is_admin and not is_mentor(session, call.actor):
             raise AccessDenied("Only admins and mentors can enrol mentees.")
     form = ProfileForm(
@@ -44,7 +44,7 @@ def start_enrolment(call: Call, cmd: Command) -> None:
 def open_profile_editor(call: Call, mentee_id: str) -> None:
     """Open a loading modal at once (the trigger lasts 3 s), then fill it in."""
     view_id = call.open_modal(loading_modal("Edit profile"))
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         mentee_for(session, call.actor, mentee_id, Capability.EDIT_PROFILE, "profile.form")
         mentee = get_mentee(session, actor=call.actor, slack_user_id=mentee_id)
     form = ProfileForm(mentee=mentee_id, channel=call.channel_id)

@@ -14,7 +14,7 @@ def settings_command(call: Call, cmd: Command) -> None:
 
 
 def open_settings(call: Call) -> None:
-    with call.deps.db.audited_read() as session:
+    with call.deps.db.unit_of_work() as session:
         current, slack_tz = get_settings(session, actor=call.actor)
     initial = {
         "tz": current.tz,

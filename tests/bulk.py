@@ -24,23 +24,7 @@ def seed_due_milestones(
     """`count` active mentees (no quiet hours) each with one open milestone due `due_on`."""
     users = [f"{prefix}{i:06d}" for i in range(count)]
     with db.unit_of_work() as session:
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "slack_user_id": u,
-                    "display_name": u,
-                    "tz": tz,
-                    "quiet_start_minute": 0,
-                    "quiet_end_minute": 0,
-                    "quiet_weekends": False,
-                    "is_admin": False,
-                    "is_mentor": False,
-                    "created_at": now,
-                }
-                for u in users
-            ],
-        )
+        session.execute(insert(Person), _people(users, tz=tz, now=now, mentor=False))
         ids = dict(
             session.execute(
                 select(Person.slack_user_id, Person.id).where(Person.slack_user_id.in_(users))
@@ -88,23 +72,7 @@ def seed_due_milestones(
         )
         if mentors:
             mentor_users = [f"{prefix}M{i:04d}" for i in range(mentors)]
-            session.execute(
-                insert(Person),
-                [
-                    {
-                        "slack_user_id": u,
-                        "display_name": u,
-                        "tz": tz,
-                        "quiet_start_minute": 0,
-                        "quiet_end_minute": 0,
-                        "quiet_weekends": False,
-                        "is_admin": False,
-                        "is_mentor": True,
-                        "created_at": now,
-                    }
-                    for u in mentor_users
-                ],
-            )
+            session.execute(insert(Person), _people(mentor_users, tz=tz, now=now, mentor=True))
             mentor_ids = list(
                 session.scalars(select(Person.id).where(Person.slack_user_id.in_(mentor_users)))
             )
@@ -116,3 +84,21 @@ def seed_due_milestones(
                 ],
             )
     return users
+
+
+def _people(users: list[str], *, tz: str, now: datetime, mentor: bool) -> list[dict[str, object]]:
+    """Person rows with no quiet hours, so that reminders go whenever they are due."""
+    return [
+        {
+            "slack_user_id": u,
+            "display_name": u,
+            "tz": tz,
+            "quiet_start_minute": 0,
+            "quiet_end_minute": 0,
+            "quiet_weekends": False,
+            "is_admin": False,
+            "is_mentor": mentor,
+            "created_at": now,
+        }
+        for u in users
+    ]

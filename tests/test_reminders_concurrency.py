@@ -39,6 +39,34 @@ def _prepare(db: Database, fake: FakeSlack, count: int) -> None:
         schedule(session, now=NOON, ruleset=load_ruleset())
 
 
+def sweeps_at_once(
+    db: Database, fake: FakeSlack, at: datetime, *, processes: int
+) -> list[tuple[str, str]]:
+    """Run `matchpath sweep` in several processes at the same time; their outputs."""
+    env = {
+        **os.environ,
+        "MATCHPATH_DATABASE_URL": db.url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "MATCHPATH_SLACK_API_URL": fake.url,
+        "MATCHPATH_SEND_RATE": "1000",
+    }
+    stamp = at.isoformat().replace("+00:00", "Z")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * processes, outputs
+    return outputs
+
+
 def _check(db: Database, fake: FakeSlack, count: int) -> None:
     keys = Counter(m.metadata["event_payload"]["dedupe_key"] for m in fake.messages() if m.metadata)
     assert len(keys) == count, f"lost {count - len(keys)}"
@@ -56,27 +84,7 @@ def test_three_processes_on_postgresql(db_factory: DatabaseFactory) -> None:
     db = Database(db_factory.new())
     with FakeSlack() as fake:
         _prepare(db, fake, count)
-        env = {
-            **os.environ,
-            "MATCHPATH_DATABASE_URL": db.url,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "MATCHPATH_SLACK_API_URL": fake.url,
-            "MATCHPATH_SEND_RATE": "1000",
-        }
-        stamp = (NOON + timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(3)
-        ]
-        outputs = [p.communicate(timeout=300) for p in procs]
-        assert [p.returncode for p in procs] == [0, 0, 0], outputs
+        outputs = sweeps_at_once(db, fake, NOON + timedelta(minutes=1), processes=3)
         sent_by = [int(out.split("dispatched: ")[1].split(" sent")[0]) for out, _ in outputs]
         assert sum(sent_by) == count
         assert sum(1 for n in sent_by if n > 0) >= 2, f"no contention to speak of: {sent_by}"
@@ -132,27 +140,7 @@ def test_two_processes_never_duplicate_dashboards(db_factory: DatabaseFactory) -
         )
         with db.unit_of_work() as session:
             set_dashboard_channel(session, "GMENTORS1", NOON)
-        env = {
-            **os.environ,
-            "MATCHPATH_DATABASE_URL": db.url,
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "MATCHPATH_SLACK_API_URL": fake.url,
-            "MATCHPATH_SEND_RATE": "1000",
-        }
-        stamp = NOON.isoformat().replace("+00:00", "Z")
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        outputs = [p.communicate(timeout=300) for p in procs]
-        assert [p.returncode for p in procs] == [0, 0], outputs
+        sweeps_at_once(db, fake, NOON, processes=2)
         parents = [m for m in fake.messages("GMENTORS1") if m.thread_ts is None]
         keys = Counter(m.metadata["event_payload"]["dedupe_key"] for m in parents if m.metadata)
         assert len(parents) == count

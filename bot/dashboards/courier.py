@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy.orm import Session
 
 from bot.dashboards.card import CardView, build_card
-from bot.dashboards.outbox import CARD, DELETE, REPLY, UPDATE, _queue, dashboard_channel
+from bot.dashboards.outbox import CARD, DELETE, REPLY, UPDATE, dashboard_channel, queue
 from bot.models import DashboardCard, Delivery, Mentee
 from bot.reminders.ports import Outcome, Permanent, RetryLater, Sent, Uncertain
 from bot.vocab import DeliveryState
@@ -162,7 +162,7 @@ class DashboardCourier:
         for pathway, verdict in new.items():
             before = old.get(pathway)
             if old and before and before != verdict:
-                _queue(
+                queue(
                     session,
                     card.mentee_id,
                     REPLY,
@@ -199,7 +199,7 @@ class DashboardCourier:
             if card is not None and card.ts is not None:
                 card.previous_ts, card.ts = card.ts, None
                 card.generation += 1
-                _queue(session, mentee_id, CARD, f"card:{mentee_id}:g{card.generation}", now, now)
+                queue(session, mentee_id, CARD, f"card:{mentee_id}:g{card.generation}", now, now)
         self.d._cancel(claim, report, "card deleted; re-created")
 
 

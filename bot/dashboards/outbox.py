@@ -47,7 +47,7 @@ def set_dashboard_channel(session: Session, channel_id: str, now: datetime) -> N
         for card in session.scalars(select(DashboardCard)):
             card.channel_id, card.previous_ts, card.ts = channel_id, None, None
             card.generation += 1
-            _queue(
+            queue(
                 session, card.mentee_id, CARD, f"card:{card.mentee_id}:g{card.generation}", now, now
             )
 
@@ -66,7 +66,7 @@ def record(session: Session, *, mentee_id: int, text: str, key: str, actor: Acto
         return
     now = actor.now
     card = ensure_card(session, mentee_id, now)
-    _queue(
+    queue(
         session,
         mentee_id,
         REPLY,
@@ -82,7 +82,7 @@ def touch(session: Session, card: DashboardCard, now: datetime) -> None:
     """The card's content changed: queue one (coalesced) update."""
     card.version += 1
     card.updated_at = now
-    _queue(
+    queue(
         session,
         card.mentee_id,
         UPDATE,
@@ -108,11 +108,11 @@ def ensure_card(session: Session, mentee_id: int, now: datetime) -> DashboardCar
         )
         session.add(card)
         session.flush()
-        _queue(session, mentee_id, CARD, f"card:{mentee_id}:g1", now, now)
+        queue(session, mentee_id, CARD, f"card:{mentee_id}:g1", now, now)
     return card
 
 
-def _queue(
+def queue(
     session: Session,
     mentee_id: int,
     kind: str,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime, time
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import Field as PydanticField
@@ -16,16 +15,15 @@ from bot.access import Actor, audit
 from bot.errors import AccessDenied, InvalidInput
 from bot.models import Person, ReminderOptOut
 from bot.reminders.schedule import reschedule_person
+from bot.timezones import find_zone
 from bot.vocab import ReminderKind
 
 
 def valid_tz(name: str | None, where: str = "tz") -> str | None:
     if name is None or name == "":
         return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput.single(where, f"{name!r} is not an IANA time zone") from None
+    if find_zone(name) is None:
+        raise InvalidInput.single(where, f"{name[:80]!r} is not an IANA time zone")
     return name
 
 
@@ -78,11 +76,8 @@ class PersonSettings(BaseModel):
     @field_validator("tz")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"{value!r} is not a time zone like Europe/London") from None
+        if value and find_zone(value) is None:
+            raise ValueError(f"{value!r} is not a time zone like Europe/London")
         return value or None
 
 

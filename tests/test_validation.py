@@ -14,6 +14,7 @@ from bot.db.base import Base
 from bot.db.engine import Database
 from bot.errors import InvalidInput
 from bot.mentees.service import log_item
+from bot.people import PersonSettings, valid_tz
 from bot.profile.schema import ExamIn, ProfileIn, UsceIn
 from tests.factories import J1_PRELIM, build_programme
 
@@ -86,3 +87,16 @@ def test_usce_weeks_are_derived() -> None:
     assert usce.weeks(as_of=date(2026, 1, 19)) == 2  # ongoing: counted up to today
     with pytest.raises(ValueError, match="1 or more"):
         UsceIn.from_weeks(start=date(2026, 1, 5), weeks=-2, kind="elective", specialty="other")
+
+
+@pytest.mark.parametrize(
+    "name", ["0" * 5000, "Mars/Olympus_Mons", "../../etc/passwd", "Europe/London\x00", " "]
+)
+def test_a_time_zone_name_that_is_no_zone_is_refused_plainly(name: str) -> None:
+    """zoneinfo raises OSError for a name too long for the file system; that is still a
+    refusal naming the field, never a crash."""
+    with pytest.raises(InvalidInput) as refused:
+        valid_tz(name)
+    assert refused.value.problems[0].where == "tz"
+    with pytest.raises(ValidationError, match="time zone"):
+        PersonSettings(tz=name[:64])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from bot.timezones import zone_or_utc
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -22,10 +24,7 @@ class SendWindow:
     quiet_weekends: bool
 
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
+        return zone_or_utc(self.tz)
 
     def is_quiet(self, minute: int) -> bool:
         start, end = self.quiet_start, self.quiet_end
@@ -63,11 +62,7 @@ def _resolve(day: date, minute: int, zone: ZoneInfo) -> datetime:
 
 
 def local_today(now: datetime, tz: str) -> date:
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
+    return now.astimezone(zone_or_utc(tz)).date()
 
 
 def next_allowed(now: datetime, window: SendWindow, send_minute: int) -> datetime:

@@ -20,7 +20,7 @@ J1_PRELIM: dict[str, Any] = {
     "graduation_year": 2023,
     "targets": ["preliminary_surgery", "general_surgery"],
     "exams": [
-        {"exam": "step1", "score": 213, "attempt": 1, "taken_on": "2022-05-01"},
+        {"exam": "step1", "score": 213, "attempt": 1, "taken_on": "2021-11-01"},
         {"exam": "step2ck", "score": 230, "attempt": 1, "taken_on": "2023-03-01"},
     ],
     "usce": [

@@ -29,7 +29,7 @@ from bot.vocab import (
     VisaNeed,
 )
 
-days = st.dates(min_value=date(2015, 1, 1), max_value=date(2027, 12, 31))
+days = st.dates(min_value=date(2012, 1, 1), max_value=date(2030, 12, 31))
 scores = st.integers(min_value=150, max_value=290)
 
 
@@ -37,7 +37,7 @@ scores = st.integers(min_value=150, max_value=290)
 def exams(draw: st.DrawFn) -> list[ExamIn]:
     out = []
     for exam in draw(st.lists(st.sampled_from(list(Exam)), unique=True)):
-        for attempt in range(1, draw(st.integers(1, 2)) + 1):
+        for attempt in range(1, draw(st.sampled_from([1, 1, 1, 2, 2, 3, 4, 5])) + 1):
             if exam is Exam.STEP1 and draw(st.booleans()):
                 score, result = None, draw(st.sampled_from(list(PassFail)))
             else:
@@ -82,7 +82,7 @@ practice = st.builds(PracticeScoreIn, exam=st.just(Exam.STEP2CK), score=scores, 
 
 @st.composite
 def cycles(draw: st.DrawFn) -> list[CycleIn]:
-    seasons = draw(st.lists(st.integers(2018, 2028), unique=True, max_size=4))
+    seasons = draw(st.lists(st.integers(2018, 2031), unique=True, max_size=4))
     return [
         CycleIn(
             season=season,
@@ -111,7 +111,7 @@ def profiles(draw: st.DrawFn) -> ProfileIn:
         applicant_type=draw(st.sampled_from(list(ApplicantType))),
         visa=draw(st.sampled_from(list(VisaNeed))),
         ecfmg=draw(st.sampled_from(list(EcfmgStatus))),
-        graduation_year=draw(st.one_of(st.none(), st.integers(2010, 2028))),
+        graduation_year=draw(st.one_of(st.none(), st.integers(2000, 2030))),
         targets=draw(st.lists(st.sampled_from(list(Pathway)), unique=True, max_size=3)),
         mentor_advocate=draw(st.booleans()),
         exams=draw(exams()),

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from bot.access import resolve_actor
-from bot.assessment.ruleset import SeasonDates, load_ruleset
+from bot.assessment.ruleset import load_ruleset
+from bot.assessment.season import SeasonDates
 from bot.db.engine import Database
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.milestones import MilestoneCreate, add_milestones, set_milestone_status

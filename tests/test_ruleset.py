@@ -9,7 +9,7 @@ import pytest
 
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import BUNDLED, RULE_FIELDS, RulesetError, load_ruleset, parse_ruleset
-from bot.vocab import Pathway, Verdict
+from bot.vocab import Exam, Pathway, Verdict
 from tests.factories import profile
 
 DOMAIN_RULE_IDS = {
@@ -43,12 +43,25 @@ DOMAIN_RULE_IDS = {
     "STAG-NO-TRACTION",
     "STAG-RESEARCH-IDLE",
     "WELLBEING",
+    # added after the expert review (domain guide section 10)
+    "PASS-MARKS",
+    "S1-PASSFAIL",
+    "ATTEMPT-LIMIT",
+    "FAIL-RISK",
+    "ECFMG-PATH",
+    "VISA-J1-DETAIL",
+    "VISA-H1B-DETAIL",
+    "YOG-SCREEN",
+    "USMLE-TIME-LIMIT",
+    "CYCLE-PHASES",
+    "PLASTICS-IMG",
+    "APPLY-COST",
 }
 
 
 def test_bundled_ruleset_holds_every_domain_rule() -> None:
     ruleset = load_ruleset()
-    assert (ruleset.name, ruleset.version) == ("matchpath-default", "2026.11.1")
+    assert (ruleset.name, ruleset.version) == ("matchpath-default", "2026.12.1")
     assert set(RULE_FIELDS) >= DOMAIN_RULE_IDS
     assert ruleset.rules.s2_below.below == 230
     assert ruleset.rules.apply_volume_nonus.min == 80
@@ -126,7 +139,7 @@ def test_a_programme_changes_a_number_without_code(tmp_path: Path) -> None:
         "strong: strong}",
         "base: {unknown: long_shot, screened: long_shot, below: long_shot, low: long_shot, "
         "solid: reach, strong: realistic}",
-    ).replace('version: "2026.11.1"', 'version: "local-1"')
+    ).replace('version: "2026.12.1"', 'version: "local-1"')
     path = tmp_path / "ours.yaml"
     path.write_text(text)
     ruleset = load_ruleset(path)
@@ -147,3 +160,44 @@ def test_a_programme_changes_a_number_without_code(tmp_path: Path) -> None:
     assert default.verdict(Pathway.PRELIMINARY_SURGERY) is Verdict.REALISTIC
     assert ours.verdict(Pathway.PRELIMINARY_SURGERY) is Verdict.REACH
     assert (ours.ruleset.name, ours.ruleset.version) == ("matchpath-default", "local-1")
+
+
+def test_every_rule_names_its_source() -> None:
+    ruleset = load_ruleset()
+    for rule_id in RULE_FIELDS:
+        rule = ruleset.rules.by_id(rule_id)
+        assert rule.source.strip(), f"{rule_id} has no source"
+        assert rule.text.strip(), f"{rule_id} has no sentence"
+
+
+@pytest.mark.parametrize(
+    ("exam", "day", "mark"),
+    [
+        (Exam.STEP2CK, date(2014, 6, 30), None),  # before the first mark on file: not judged
+        (Exam.STEP2CK, date(2014, 7, 1), 209),
+        (Exam.STEP2CK, date(2022, 6, 30), 209),
+        (Exam.STEP2CK, date(2022, 7, 1), 214),
+        (Exam.STEP2CK, date(2025, 6, 30), 214),
+        (Exam.STEP2CK, date(2025, 7, 1), 218),
+        (Exam.STEP1, date(2021, 12, 1), 194),
+        (Exam.STEP3, date(2024, 1, 1), 200),
+    ],
+)
+def test_the_pass_mark_in_force_on_the_exam_day(exam: Exam, day: date, mark: int | None) -> None:
+    assert load_ruleset().rules.pass_marks.mark_on(exam, day) == mark
+
+
+def test_pass_marks_out_of_order_are_refused() -> None:
+    text = _broken("{from: 2022-07-01, score: 214}", "{from: 2013-07-01, score: 214}")
+    with pytest.raises(RulesetError, match="ascending"):
+        parse_ruleset(text)
+
+
+@pytest.mark.parametrize(
+    ("programmes", "fee"),
+    [(0, 0), (1, 11), (30, 330), (31, 360), (43, 720)],
+)
+def test_application_fees_follow_the_tiers(programmes: int, fee: int) -> None:
+    """AAMC's own example for the 2026 season: 43 programmes in one specialty cost $720."""
+    cost = load_ruleset().rules.apply_cost
+    assert cost.fees(programmes) - sum(cost.fixed.values()) == fee

@@ -27,6 +27,14 @@ class Condition(StrEnum):
     IMG_LOW_SCORES = "img_low_scores"
     IMG_LOW_SCORES_WITHOUT_PREREQUISITES = "img_low_scores_without_prerequisites"
     NO_PLASTICS_PREREQUISITES = "no_plastics_prerequisites"
+    IMG_WITHOUT_PLASTICS_PREREQUISITES = "img_without_plastics_prerequisites"
+    NO_EXAMS_ON_FILE = "no_exams_on_file"
+    NOTHING_ON_FILE = "nothing_on_file"
+    ECFMG_EXAMS_LATE = "ecfmg_exams_late"
+    ECFMG_STEP2_LATE = "ecfmg_step2_late"
+    ATTEMPT_LIMIT_REACHED = "attempt_limit_reached"
+    YOG_SCREENED = "yog_screened"
+    IMG_BELOW_AVERAGE = "img_below_average"
     ALWAYS = "always"
 
     @property

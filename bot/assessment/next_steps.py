@@ -7,7 +7,7 @@ from bot.assessment.dto import RuleNote
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.wording import EXAM_NAMES, PLASTICS, delay_target, plural
-from bot.vocab import Pathway, VisaNeed
+from bot.vocab import EcfmgStatus, Exam, Pathway, VisaNeed
 
 
 def next_steps(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
@@ -17,6 +17,7 @@ def next_steps(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNot
     held = facts.conditions
     steps: list[RuleNote] = []
     if pathway is not Pathway.RESEARCH_YEAR:
+        steps += _ecfmg(facts)
         steps += _step2(pathway, facts, ruleset)
     if Condition.H1B_WITHOUT_STEP3 in blocks & held:
         steps += _visa(facts)
@@ -24,9 +25,13 @@ def next_steps(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNot
         steps += _letters(facts, ruleset) + _usce(facts, ruleset)
     if Condition.CLINICAL_READINESS in wanted - held:
         steps += _letters(facts, ruleset, surgeons=False) + _usce(facts, ruleset)
-    if Condition.NO_PLASTICS_PREREQUISITES in wanted & held:
+    if (
+        {Condition.NO_PLASTICS_PREREQUISITES, Condition.IMG_WITHOUT_PLASTICS_PREREQUISITES}
+        & wanted
+        & held
+    ):
         steps += _plastics(facts, ruleset)
-    if Condition.IMG_LOW_SCORES in wanted & held and pathway is Pathway.INTEGRATED_PLASTICS:
+    if Condition.IMG in wanted & held and pathway is Pathway.INTEGRATED_PLASTICS:
         steps.append(
             RuleNote(
                 rule="APPLY-PARALLEL",
@@ -53,6 +58,19 @@ def next_steps(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNot
                 text="Ask a US faculty mentor to introduce you to research departments",
             )
         )
+    if Condition.YOG_SCREENED in held and any(
+        a.when is Condition.YOG_SCREENED for a in rules.adjust
+    ):
+        steps.append(
+            RuleNote(
+                rule="YOG-SCREEN",
+                text=(
+                    "Add recent hands-on US clinical work (a rotation of "
+                    f"{ruleset.rules.usce_surg.hands_on_weeks}+ weeks, or a position): it offsets "
+                    "an older graduation year"
+                ),
+            )
+        )
     if Condition.STEP1_CONCERN_UNANSWERED in held and pathway is not Pathway.RESEARCH_YEAR:
         steps.append(
             RuleNote(rule="STEP3-SIGNAL", text="Pass Step 3 early: it offsets a weak Step 1")
@@ -70,10 +88,66 @@ def next_steps(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNot
     return _unique(steps)
 
 
+SHORT = {
+    "usmle_id": "USMLE ID",
+    "step1": "Step 1",
+    "step2ck": "Step 2 CK",
+    "oet": "OET Medicine",
+    "graduation": "diploma verification",
+}
+
+
+def _ecfmg(facts: Facts) -> list[RuleNote]:
+    """The ECFMG path comes first: without it no other step leads to a Match."""
+    timing = facts.ecfmg
+    if timing is None or timing.status is EcfmgStatus.CERTIFIED:
+        return []
+    todo = [s for s in timing.steps if s.state == "to do"]
+    confirm = [s for s in timing.steps if s.state == "confirm"]
+    steps = []
+    if todo:
+        steps.append(
+            RuleNote(
+                rule="ECFMG-PATH",
+                text=(
+                    "ECFMG certification: "
+                    + ", then ".join(SHORT[s.key] for s in todo)
+                    + f"; at typical pace complete by {timing.certified_on}"
+                ),
+            )
+        )
+    if confirm:
+        steps.append(
+            RuleNote(
+                rule="ECFMG-PATH",
+                text="Confirm with ECFMG that "
+                + " and ".join(SHORT[s.key] for s in confirm)
+                + " are under way",
+            )
+        )
+    return steps
+
+
 def _step2(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
     if facts.step2 is not None:
         return []
     target = delay_target(facts, ruleset, pathway)
+    mark = ruleset.rules.pass_marks.current(Exam.STEP2CK, facts.step2_planned_on or facts.as_of)
+    average = facts.practice_average
+    if (
+        mark is not None
+        and average is not None
+        and average <= mark + ruleset.rules.fail_risk.margin
+    ):
+        return [
+            RuleNote(
+                rule="FAIL-RISK",
+                text=(
+                    f"Do not sit Step 2 CK yet: the practice average {average:g} "
+                    f"is at or below the {mark} pass mark"
+                ),
+            )
+        ]
     if facts.practice_average is None:
         return [
             RuleNote(
@@ -186,6 +260,17 @@ def _plastics(facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
                 text=(
                     f"Get {plural(letters, 'strong letter')} "
                     "from US plastic surgeons who know your work"
+                ),
+            )
+        )
+    rotation = rules.usce_plastics.weeks - facts.plastics_rotation_weeks
+    if rotation > 0:
+        steps.append(
+            RuleNote(
+                rule="USCE-PLASTICS",
+                text=(
+                    f"Do a US plastic surgery rotation (sub-internship or away rotation): "
+                    f"{plural(rotation, 'more week')} to reach {rules.usce_plastics.weeks}"
                 ),
             )
         )

@@ -7,184 +7,25 @@ with the offending key and its line.
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from bot.assessment.conditions import Condition
-from bot.vocab import ApplicantType, Exam, Pathway, ReminderKind, Verdict
+from bot.assessment.rules import RULE_FIELDS, Model, RuleId, Rules
+from bot.assessment.season import Calendar, SeasonDates
+from bot.vocab import ApplicantType, Pathway, ReminderKind, Verdict
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "ruleset.yaml"
 Band = Literal["unknown", "screened", "below", "low", "solid", "strong"]
 BAND_ORDER: tuple[Band, ...] = ("screened", "below", "low", "solid", "strong")
-Score = Annotated[int, Field(ge=1, le=300)]
-Count = Annotated[int, Field(ge=0, le=1000)]
 
 
 class RulesetError(Exception):
     """The ruleset file is malformed; the message names the file, the line and the key."""
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Rule(Model):
-    text: Annotated[str, Field(min_length=1, max_length=300)]
-    source: str
-
-
-class Below(Rule):
-    below: Score
-
-
-class AtLeast(Rule):
-    at_least: Score
-
-
-class Above(Rule):
-    above: Score
-
-
-class Trend(Rule):
-    points: Annotated[int, Field(ge=1, le=100)]
-
-
-class Attempts(Rule):
-    passing: dict[Exam, Score]
-
-
-class Delay(Rule):
-    target: Score
-    target_plastics: Score
-    recent_practice: Annotated[int, Field(ge=1, le=20)]
-    window_days: Annotated[int, Field(ge=1, le=365)]
-
-
-class SurgeonLetters(Rule):
-    us_surgeons: Count
-    additional: Count
-
-
-class PlasticsLetters(Rule):
-    us_plastic_surgeons: Count
-
-
-class Usce(Rule):
-    hands_on_weeks: Annotated[int, Field(ge=1, le=104)]
-    observer_weeks: Annotated[int, Field(ge=1, le=104)]
-
-
-class Research(Rule):
-    outputs: Count
-    posters_per_year: tuple[Count, Count]
-    manuscripts_per_year: tuple[Count, Count]
-
-    def yearly_goal(self) -> str:
-        posters, manuscripts = self.posters_per_year, self.manuscripts_per_year
-        return (
-            f"{posters[0]}-{posters[1]} posters and {manuscripts[0]}-{manuscripts[1]} "
-            "manuscripts a year"
-        )
-
-
-class Ecfmg(Rule):
-    days_before_submission: Annotated[int, Field(ge=0, le=730)]
-
-
-class Volume(Rule):
-    min: Annotated[int, Field(ge=1, le=1000)]
-    max: Annotated[int, Field(ge=1, le=1000)]
-
-
-class Tiers(Rule):
-    reach: Annotated[float, Field(ge=0, le=1)]
-    core: Annotated[float, Field(ge=0, le=1)]
-    safety: Annotated[float, Field(ge=0, le=1)]
-
-    @model_validator(mode="after")
-    def _sum(self) -> Self:
-        if abs(self.reach + self.core + self.safety - 1) > 1e-6:
-            raise ValueError("reach + core + safety must add up to 1")
-        return self
-
-
-class Competitive(Rule):
-    competitive: list[Pathway]
-
-
-class Cadence(Rule):
-    cadence_days: Annotated[int, Field(ge=30, le=365)]
-
-
-class Cycles(Rule):
-    cycles: Annotated[int, Field(ge=1, le=10)]
-
-
-class Months(Rule):
-    months: Annotated[int, Field(ge=1, le=36)]
-
-
-class Days(Rule):
-    days: Annotated[int, Field(ge=1, le=730)]
-
-
-class Rules(Model):
-    """Every rule of the domain guide, by id (`S1-LOW`, ...); all required."""
-
-    s1_low: Below = Field(alias="S1-LOW")
-    s1_concern: Below = Field(alias="S1-CONCERN")
-    s1_competitive: AtLeast = Field(alias="S1-COMPETITIVE")
-    s2_below: Below = Field(alias="S2-BELOW")
-    s2_strong: Above = Field(alias="S2-STRONG")
-    s2_plastics: AtLeast = Field(alias="S2-PLASTICS")
-    s2_screen: AtLeast = Field(alias="S2-SCREEN")
-    trend_up: Trend = Field(alias="TREND-UP")
-    attempts: Attempts = Field(alias="ATTEMPTS")
-    s2_delay: Delay = Field(alias="S2-DELAY")
-    step3_h1b: Rule = Field(alias="STEP3-H1B")
-    step3_signal: Rule = Field(alias="STEP3-SIGNAL")
-    lor_surg: SurgeonLetters = Field(alias="LOR-SURG")
-    lor_plastics: PlasticsLetters = Field(alias="LOR-PLASTICS")
-    usce_surg: Usce = Field(alias="USCE-SURG")
-    research_plastics: Research = Field(alias="RESEARCH-PLASTICS")
-    mentor_advocate: Rule = Field(alias="MENTOR-ADVOCATE")
-    visa_j1_flex: Rule = Field(alias="VISA-J1-FLEX")
-    ecfmg_clear: Ecfmg = Field(alias="ECFMG-CLEAR")
-    apply_volume_nonus: Volume = Field(alias="APPLY-VOLUME-NONUS")
-    apply_tiers: Tiers = Field(alias="APPLY-TIERS")
-    apply_parallel: Rule = Field(alias="APPLY-PARALLEL")
-    apply_early: Rule = Field(alias="APPLY-EARLY")
-    visa_filter: Rule = Field(alias="VISA-FILTER")
-    stag_reapply: Rule = Field(alias="STAG-REAPPLY")
-    stag_no_parallel: Competitive = Field(alias="STAG-NO-PARALLEL")
-    stag_checkpoint: Cadence = Field(alias="STAG-CHECKPOINT")
-    stag_no_traction: Cycles = Field(alias="STAG-NO-TRACTION")
-    stag_research_idle: Months = Field(alias="STAG-RESEARCH-IDLE")
-    stag_no_progress: Days = Field(alias="STAG-NO-PROGRESS")
-    wellbeing: Rule = Field(alias="WELLBEING")
-    p_int_plastics: Rule = Field(alias="P-INT-PLASTICS")
-    p_ind_plastics: Rule = Field(alias="P-IND-PLASTICS")
-    p_research_year: Rule = Field(alias="P-RESEARCH-YEAR")
-    p_gs_cat: Rule = Field(alias="P-GS-CAT")
-    p_prelim: Rule = Field(alias="P-PRELIM")
-    p_ty: Rule = Field(alias="P-TY")
-    p_pivot: Rule = Field(alias="P-PIVOT")
-
-    def by_id(self, rule_id: str) -> Rule:
-        name = RULE_FIELDS.get(rule_id)
-        if name is None:
-            raise KeyError(rule_id)
-        rule: Rule = getattr(self, name)
-        return rule
-
-
-RULE_FIELDS = {info.alias: name for name, info in Rules.model_fields.items() if info.alias}
-RuleId = Annotated[str, Field(pattern=r"^[A-Z0-9-]+$")]
 
 
 class Adjust(Model):
@@ -242,35 +83,27 @@ class Range(Model):
     max: Annotated[int, Field(ge=0, le=1000)]
 
 
+class RiskVolume(Model):
+    """More applications when a risk factor holds (a weakness, so never fewer)."""
+
+    when: Condition
+    add: Annotated[int, Field(ge=0, le=200)]
+    rule: RuleId
+
+    @model_validator(mode="after")
+    def _weakness(self) -> Self:
+        if self.when.is_strength:
+            raise ValueError(f"{self.when} is a strength: it cannot add applications")
+        return self
+
+
 class StrategyRules(Model):
     parallel: dict[Pathway, list[Pathway]]
     volume: dict[ApplicantType, Range]
+    risk_volume: list[RiskVolume] = Field(default_factory=list)
+    max_applications: Annotated[int, Field(ge=1, le=1000)] = 200
     track_weights: dict[Pathway, Annotated[int, Field(ge=0, le=100)]]
-
-
-class SeasonDates(Model):
-    eras_opens: date
-    submission_opens: date
-    review_opens: date
-    rank_deadline: date
-    match_week: date
-    estimated: bool = False
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        order = [
-            self.eras_opens,
-            self.submission_opens,
-            self.review_opens,
-            self.rank_deadline,
-            self.match_week,
-        ]
-        if order != sorted(order):
-            raise ValueError(
-                "dates must run eras_opens < submission_opens < review_opens < "
-                "rank_deadline < match_week"
-            )
-        return self
+    every_programme: list[Pathway] = Field(default_factory=list)
 
 
 Anchor = Literal[
@@ -360,12 +193,9 @@ class Ruleset(Model):
             raise ValueError("APPLY-VOLUME-NONUS min is above max")
         return self
 
-    def season_for(self, day: date) -> tuple[int, SeasonDates] | None:
-        """The first season whose submission opens on or after `day`."""
-        for season in sorted(self.calendar):
-            if self.calendar[season].submission_opens >= day:
-                return season, self.calendar[season]
-        return None
+    @property
+    def seasons(self) -> Calendar:
+        return Calendar(known=self.calendar, rules=self.rules.cycle_phases)
 
 
 def load_ruleset(path: Path | None = None) -> Ruleset:

@@ -9,10 +9,24 @@ from __future__ import annotations
 from bot.assessment.conditions import Condition
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Ruleset
-from bot.vocab import Exam, Pathway, Verdict
+from bot.vocab import ApplicantType, Exam, Pathway, Verdict
 
 EXAM_NAMES = {Exam.STEP1: "Step 1", Exam.STEP2CK: "Step 2 CK", Exam.STEP3: "Step 3"}
 PLASTICS = {Pathway.INTEGRATED_PLASTICS, Pathway.INDEPENDENT_PLASTICS}
+BAND_WORDS = {
+    "unknown": "unknown",
+    "screened": "under the common screen",
+    "below": "below average",
+    "low": "average",
+    "solid": "average",
+    "strong": "strong",
+}
+APPLICANT_NAMES = {
+    ApplicantType.US_MD: "US MD graduate",
+    ApplicantType.US_DO: "US DO graduate",
+    ApplicantType.US_IMG: "US-citizen IMG",
+    ApplicantType.NON_US_IMG: "non-US IMG",
+}
 
 
 def pathway_name(pathway: Pathway) -> str:
@@ -51,7 +65,8 @@ def condition_text(
                 f"Plastics prerequisites {'met' if holds else 'not met'}: "
                 f"{f.plastics_outputs} of {rules.research_plastics.outputs} plastics research "
                 f"outputs, {f.us_plastics_letters} of {rules.lor_plastics.us_plastic_surgeons} "
-                f"strong US plastic surgeon letters, "
+                f"strong US plastic surgeon letters, {f.plastics_rotation_weeks} of "
+                f"{rules.usce_plastics.weeks} weeks of US plastics rotation, "
                 f"{'a' if f.mentor_advocate else 'no'} US mentor-advocate"
             )
         case Condition.SURGICAL_READINESS, _:
@@ -73,7 +88,7 @@ def condition_text(
         case Condition.MENTOR_ADVOCATE, False:
             return "No US mentor-advocate yet"
         case Condition.US_GRADUATE, True:
-            return f"US graduate ({f.applicant_type}): no IMG hurdle with programmes"
+            return f"{APPLICANT_NAMES[f.applicant_type]}: no IMG hurdle with programmes"
         case Condition.FAILED_ATTEMPT, True:
             exams = ", ".join(EXAM_NAMES[e] for e in f.failed_exams)
             return f"Failed attempt on record ({exams}); programmes screen on first-attempt passes"
@@ -83,6 +98,8 @@ def condition_text(
                 f"Step 2 CK trend or a passed Step 3"
             )
         case Condition.H1B_ONLY, True:
+            if pathway is Pathway.PRELIMINARY_SURGERY:
+                return "Needs an H-1B: few preliminary programmes sponsor it"
             return "Needs an H-1B: far fewer programmes sponsor it than a J-1"
         case Condition.H1B_WITHOUT_STEP3, True:
             return "Needs an H-1B and has no passed Step 3, which H-1B sponsorship requires"
@@ -102,8 +119,48 @@ def condition_text(
             )
         case Condition.NO_PLASTICS_PREREQUISITES, True:
             return "Without the plastics prerequisites, integrated plastics is at best a reach"
+        case Condition.IMG_WITHOUT_PLASTICS_PREREQUISITES, True:
+            return (
+                "As an IMG without plastics research, plastics letters, a US plastics rotation "
+                "and an advocate, integrated plastics is a long shot"
+            )
         case Condition.IMG, True:
-            return "As an IMG, integrated plastics stays short of strong whatever the scores"
+            return "As an IMG, integrated plastics is a reach at best and never the plan"
+        case Condition.NO_EXAMS_ON_FILE, True:
+            return "No exam result on file: this route cannot be judged above a reach yet"
+        case Condition.NOTHING_ON_FILE, True:
+            return "Nothing on file yet (exams, letters, experience, research): at best a reach"
+        case Condition.ATTEMPT_LIMIT_REACHED, True:
+            spent = ", ".join(
+                f"{EXAM_NAMES[e]} {n} unpassed"
+                for e, n in f.unpassed_attempts.items()
+                if n >= rules.attempt_limit.max_attempts
+            )
+            return (
+                f"Attempt limit reached ({spent}): {rules.attempt_limit.max_attempts} unpassed "
+                "attempts end eligibility for every USMLE Step"
+            )
+        case Condition.YOG_SCREENED, True:
+            return (
+                f"Graduated {f.graduation_year} ({f.years_since_graduation} years ago) with no US "
+                f"clinical work in the last {rules.yog_screen.recent_usce_months} months: many "
+                f"programmes screen at {rules.yog_screen.common_max_years} years"
+            )
+        case Condition.ECFMG_EXAMS_LATE, True:
+            dates = r.seasons.dates(f.season)
+            ready = f.ecfmg.match_ready_on if f.ecfmg else f.as_of
+            return (
+                f"ECFMG: the exams and OET typically take until {ready}, after the {f.season} "
+                f"rank-list deadline ({dates.rank_deadline}); no match is possible that season"
+            )
+        case Condition.ECFMG_STEP2_LATE, True:
+            dates = r.seasons.dates(f.season)
+            ready = f.ecfmg.step2_ready_on if f.ecfmg else f.as_of
+            return (
+                f"No Step 2 CK result until about {ready}, after {f.season} submissions open "
+                f"({dates.submission_opens}): programmes that screen on it will pass over the "
+                "application"
+            )
         case Condition.ALWAYS, True:
             if pathway is Pathway.INDEPENDENT_PLASTICS:
                 return "Independent plastics first needs a completed surgical residency (7+ years)"
@@ -124,8 +181,8 @@ def cap_text(verdict: Verdict) -> str:
     return f" (capped at {verdict.value.replace('_', ' ')})"
 
 
-def step2_text(f: Facts, r: Ruleset, pathway: Pathway) -> tuple[str, str, bool | None]:
-    """(rule, sentence, good?) for the Step 2 CK band as this pathway reads it."""
+def step2_text(f: Facts, r: Ruleset) -> tuple[str, str, bool | None]:
+    """(rule, sentence, good?) for Step 2 CK as surgical programmes read it (plastics aside)."""
     rules = r.rules
     s2 = f.step2
     if s2 is None:
@@ -144,18 +201,65 @@ def step2_text(f: Facts, r: Ruleset, pathway: Pathway) -> tuple[str, str, bool |
             f"{name} is below {rules.s2_below.below}, below average for surgery",
             False,
         )
-    target = rules.s2_plastics.at_least
-    if pathway in PLASTICS and s2 < target:
-        return "S2-PLASTICS", f"{name} is under the {target} plastics target", False
     if s2 > rules.s2_strong.above:
         return (
             "S2-STRONG",
             f"{name} is above {rules.s2_strong.above}, a strong surgical applicant",
             True,
         )
-    if s2 >= target:
-        return "S2-PLASTICS", f"{name} meets the {target} target", True
     return "S2-BELOW", f"{name} is at or above {rules.s2_below.below}, average for surgery", None
+
+
+def base_text(
+    pathway: Pathway, f: Facts, r: Ruleset, start: Verdict
+) -> tuple[str, str, bool | None]:
+    """(rule, sentence, good?) for where a pathway's verdict starts, from Step 2 CK."""
+    rules = r.rules
+    rule = r.pathways[pathway].rule
+    begins = f"{pathway_name(pathway)} starts as {_article(start)}"
+    if pathway is Pathway.RESEARCH_YEAR:
+        return (
+            rule,
+            "A research year does not turn on Step scores; it turns on the department",
+            None,
+        )
+    if f.step2 is None:
+        return "S2-DELAY", f"Without a Step 2 CK result, {begins}", None
+    if pathway in PLASTICS:
+        target = rules.s2_plastics.at_least
+        if f.step2 < target:
+            return (
+                "S2-PLASTICS",
+                f"Step 2 CK {f.step2} is under the {target} plastics target: {begins}",
+                False,
+            )
+        return (
+            "S2-PLASTICS",
+            f"Step 2 CK {f.step2} meets the {target} plastics target: {begins}",
+            True,
+        )
+    if pathway is Pathway.PIVOT:
+        where = ", ".join(rules.p_pivot.specialties)
+        screen = rules.s2_screen.at_least
+        if f.step2 < screen:
+            return (
+                "S2-SCREEN",
+                f"Step 2 CK {f.step2} is under the {screen} screen many specialties use: a pivot "
+                f"({where}) starts as {_article(start)}",
+                False,
+            )
+        return (
+            rule,
+            f"Step 2 CK {f.step2} clears the common {screen} screen; judged without surgical "
+            f"cut-offs, a pivot ({where}) starts as {_article(start)}",
+            True,
+        )
+    return rule, f"From Step 2 CK {f.step2} ({BAND_WORDS[f.band]} for surgery), {begins}", None
+
+
+def _article(verdict: Verdict) -> str:
+    name = verdict.value.replace("_", " ")
+    return f"a {name}" if verdict in (Verdict.LONG_SHOT, Verdict.REACH) else name
 
 
 def step1_text(f: Facts, r: Ruleset) -> tuple[str, str, bool | None] | None:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.assessment.dto import Assessment
 from bot.assessment.facts import Facts, read_facts
-from bot.assessment.ruleset import PlanTemplate, Ruleset, SeasonDates, TemplateName
+from bot.assessment.ruleset import PlanTemplate, Ruleset, TemplateName
 from bot.profile.schema import ProfileIn
 from bot.vocab import EcfmgStatus, Pathway, VisaNeed
 
@@ -60,8 +60,8 @@ def build_plan(
 ) -> PlanPreview:
     key = choose_template(assessment)
     template: PlanTemplate = ruleset.plans[key]
-    upcoming = ruleset.season_for(as_of)
-    season, dates = upcoming if upcoming else _extrapolate(ruleset, as_of)
+    season = ruleset.seasons.next_submission(as_of)
+    dates = ruleset.seasons.dates(season)
     facts = read_facts(profile, ruleset, as_of)
     skip = _skips(profile, facts, ruleset)
     items = []
@@ -81,38 +81,5 @@ def build_plan(
 def _anchor(ruleset: Ruleset, season: int, anchor: str, as_of: date) -> date:
     if anchor == "today":
         return as_of
-    dates = ruleset.calendar.get(season) or _shift(ruleset, season)
-    day: date = getattr(dates, anchor)
+    day: date = getattr(ruleset.seasons.dates(season), anchor)
     return day
-
-
-def _shift(ruleset: Ruleset, season: int) -> SeasonDates:
-    """A season beyond the calendar: the last known one moved by whole years (an estimate)."""
-    last = max(ruleset.calendar)
-    known = ruleset.calendar[last]
-    years = season - last
-
-    def move(day: date) -> date:
-        try:
-            return day.replace(year=day.year + years)
-        except ValueError:  # 29 February
-            return day.replace(year=day.year + years, day=28)
-
-    fields: dict[str, date | bool] = {
-        name: move(getattr(known, name))
-        for name in (
-            "eras_opens",
-            "submission_opens",
-            "review_opens",
-            "rank_deadline",
-            "match_week",
-        )
-    }
-    return SeasonDates.model_validate({**fields, "estimated": True})
-
-
-def _extrapolate(ruleset: Ruleset, as_of: date) -> tuple[int, SeasonDates]:
-    season = max(ruleset.calendar) + 1
-    while (dates := _shift(ruleset, season)).submission_opens < as_of:
-        season += 1
-    return season, dates

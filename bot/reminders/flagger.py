@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.assessment.engine import assess
-from bot.assessment.facts import read_facts
 from bot.assessment.ruleset import Ruleset
-from bot.assessment.wording import delay_target, pathway_name
 from bot.dashboards import outbox as dashboard
 from bot.models import (
     ApplicationCycle,
@@ -110,17 +108,6 @@ def conditions(
     today = now.date()
     result = assess(profile, ruleset=ruleset, as_of=today)
     found = {f.rule: f.text for f in result.flags}
-    facts = read_facts(profile, ruleset, today)
-    planned = facts.step2_planned_on
-    window = ruleset.rules.s2_delay.window_days
-    if planned is not None and today <= planned <= today + timedelta(days=window):
-        target = delay_target(facts, ruleset, result.strategy.primary)
-        if facts.practice_average is not None and facts.practice_average < target:
-            found["S2-DELAY"] = (
-                f"Step 2 CK is booked for {planned} but the practice average "
-                f"{facts.practice_average:g} is below the {target} target"
-                f" ({pathway_name(result.strategy.primary)})"
-            )
     idle_days = ruleset.rules.stag_no_progress.days
     since = max(filter(None, [mentee.created_at, last_activity]))
     if now - since > timedelta(days=idle_days):

@@ -10,6 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import Actor
+from bot.assessment.engine import assess
+from bot.assessment.outlook import alert_line
 from bot.dashboards.service import first_time, note_from_thread
 from bot.errors import DomainError
 from bot.flags.service import list_flags, own_flags
@@ -87,6 +89,9 @@ def home_data(deps: Deps, actor: Actor) -> HomeData:
             data["own"] = get_mentee(session, actor=actor, slack_user_id=me)
             data["own_milestones"] = list_milestones(session, actor=actor, slack_user_id=me)
             data["own_flags"] = own_flags(session, actor=actor)
+            outlook = assess(data["own"].profile, ruleset=deps.ruleset, as_of=actor.now.date())
+            data["own_season"] = outlook.season
+            data["own_alert"] = alert_line(outlook)
         if actor.is_admin or actor.person_id is not None:
             roster = list_mentees(session, actor=actor)
             data["roster"] = [m for m in roster if m.person.slack_user_id != actor.slack_user_id]

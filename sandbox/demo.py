@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.access import Actor
+from bot.assessment.ruleset import load_ruleset
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.models import Mentee
@@ -95,7 +96,7 @@ PEOPLE: tuple[Person, ...] = (
         "samuel",
         "Europe/London",
         Role.MENTOR,
-        "mentor of Tariq and Lucia",
+        "mentor of Tariq, Lucia and Omar",
         "tariq",
     ),
     Person(
@@ -132,6 +133,15 @@ PEOPLE: tuple[Person, ...] = (
         "America/New_York",
         Role.MENTEE,
         "strong categorical general surgery applicant",
+        "",
+    ),
+    Person(
+        "UMENTEE05",
+        "Omar Farouk",
+        "omar",
+        "Africa/Cairo",
+        Role.MENTEE,
+        "non-US IMG who insists on an H-1B and has no Step 3: every Match route blocked",
         "",
     ),
 )
@@ -261,7 +271,8 @@ def demo_roster(now: datetime) -> Roster:
         "graduation_year": today.year - 3,
         "targets": ["preliminary_surgery", "general_surgery"],
         "exams": [
-            {"exam": "step1", "score": 213, "attempt": 1, "taken_on": ago(1400)},
+            # A numeric Step 1, so from before it turned pass/fail on 2022-01-26.
+            {"exam": "step1", "score": 213, "attempt": 1, "taken_on": "2021-11-01"},
             {"exam": "step2ck", "score": 230, "attempt": 1, "taken_on": ago(1100)},
         ],
         "usce": [
@@ -309,6 +320,8 @@ def demo_roster(now: datetime) -> Roster:
                 "status": "open",
             },
         ],
+        # Mid-season when the calendar has one running: applied, one invitation so far.
+        "cycles": _live_cycle(today, {"preliminary_surgery": 70, "general_surgery": 30}, 1),
         "checkins": [
             {"mentor": "UMENTOR02", "at": at(60), "notes": "Letters in; building the list."}
         ],
@@ -463,6 +476,7 @@ def demo_roster(now: datetime) -> Roster:
             },
             {"title": "Interview thank-you notes sent", "due_on": ahead(20), "status": "open"},
         ],
+        "cycles": _live_cycle(today, {"general_surgery": 45, "preliminary_surgery": 15}, 6),
         "checkins": [
             {
                 "mentor": "UMENTOR01",
@@ -472,12 +486,71 @@ def demo_roster(now: datetime) -> Roster:
             }
         ],
     }
+    omar: dict[str, Any] = {
+        "slack_user_id": "UMENTEE05",
+        "name": "Omar Farouk",
+        "tz": "Africa/Cairo",
+        "mentors": ["UMENTOR02"],
+        "applicant_type": "non_us_img",
+        "visa": "h1b",
+        "ecfmg": "certified",
+        "graduation_year": today.year - 4,
+        "targets": ["general_surgery", "preliminary_surgery"],
+        "exams": [
+            {"exam": "step1", "result": "pass", "attempt": 1, "taken_on": ago(1500)},
+            {"exam": "step2ck", "score": 236, "attempt": 1, "taken_on": ago(1200)},
+        ],
+        "usce": [
+            {
+                "kind": "sub_internship",
+                "specialty": "general_surgery",
+                "us": True,
+                "start": ago(540),
+                "end": ago(484),
+            }
+        ],
+        "letters": [
+            {
+                "writer": "Dr. R. Patel",
+                "specialty": "general_surgery",
+                "us": True,
+                "strong": True,
+                "received_on": ago(480),
+            },
+            {
+                "writer": "Dr. S. Moore",
+                "specialty": "general_surgery",
+                "us": True,
+                "strong": True,
+                "received_on": ago(478),
+            },
+        ],
+        "checkins": [{"mentor": "UMENTOR02", "at": at(20), "notes": "Will not consider a J-1."}],
+    }
     mentors = [
         {"slack_user_id": p.id, "name": p.name, "tz": p.tz} for p in PEOPLE if p.role is Role.MENTOR
     ]
-    return Roster.model_validate(
-        {"admins": [ADMIN_ID], "mentors": mentors, "mentees": [maya, tariq, lucia, daniel]}
-    )
+    mentees = [maya, tariq, lucia, daniel, omar]
+    return Roster.model_validate({"admins": [ADMIN_ID], "mentors": mentors, "mentees": mentees})
+
+
+def _live_cycle(today: date, applications: dict[str, int], interviews: int) -> list[Any]:
+    """A cycle in the season running today (submitted on its first day), or none between
+    seasons, so the demo shows a mentee mid-season whenever the calendar allows."""
+    calendar = load_ruleset().seasons
+    season = calendar.live(today)
+    dates = calendar.dates(season)
+    if not dates.submission_opens <= today <= calendar.match_day(season):
+        return []
+    return [
+        {
+            "season": season,
+            "submitted_on": dates.submission_opens.isoformat(),
+            "applications": applications,
+            "interviews": interviews if today > dates.review_opens else 0,
+            "outcome": "pending",
+        }
+    ]
 
 
 def seed(database_url: str, now: datetime) -> int:

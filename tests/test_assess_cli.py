@@ -38,10 +38,13 @@ def test_json_output_has_the_documented_shape() -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) >= {"ruleset", "as_of", "pathways", "red_flags", "flags", "strategy"}
+    assert set(data) >= {"glance", "record_problems", "season", "ecfmg"}
+    assert set(data["season"]) >= {"season", "phase", "applied", "interviews", "steps"}
     assert set(data["pathways"][0]) == {"pathway", "verdict", "reasons", "next_steps"}
     assert set(data["pathways"][0]["reasons"][0]) == {"rule", "effect", "text"}
     assert set(data["strategy"]) >= {"primary", "parallel", "applications", "tiers", "notes"}
-    assert set(data["strategy"]["applications"]) == {"min", "max", "by_track"}
+    assert set(data["strategy"]["applications"]) == {"min", "max", "by_track", "every_programme"}
+    assert set(data["strategy"]) >= {"blocked", "cost"}
 
 
 def test_every_shipped_example_assesses() -> None:

@@ -31,6 +31,7 @@ from handlers.blocks.modals import (
 from handlers.blocks.profile import profile_card
 from handlers.commands.parse import Sub
 from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.advice_cases import Case, load_cases
 from tests.test_assessment_golden import example
 
 TODAY = date(2026, 11, 22)
@@ -77,6 +78,21 @@ def test_assessment_message(name: str) -> None:
             assert reason.rule in text
     if name == "tariq-j1-prelim":
         golden("assessment-tariq", payload)
+
+
+@pytest.mark.parametrize("case", load_cases(), ids=lambda c: c.key)
+def test_assessment_message_of_every_advice_case_fits_block_kit(case: Case) -> None:
+    """The new sections (glance, blocked, season, ECFMG) within Block Kit's limits, every rule
+    of the assessment cited somewhere in the message."""
+    result = case.assess()
+    payload = assessment_message(result, mentee_id="UMENTEE1", shareable=True)
+    assert_valid_message(payload)
+    text = json.dumps(payload)
+    notes = result.glance + result.season.steps + result.strategy.notes + result.red_flags
+    for note in notes + [r for p in result.pathways for r in p.reasons]:
+        assert f"`{note.rule}`" in text
+    assert ("Every Match route is blocked" in text) is (result.strategy.blocked is not None)
+    assert f"Season {result.season.season}" in text
 
 
 def test_profile_card_escapes_user_text() -> None:

@@ -62,7 +62,16 @@ def enrol(w: World, user: str = "UDASH1", name: str = "Priya") -> None:
             slack_user_id=user,
             tz="UTC",
             profile=ProfileIn(
-                name=name, applicant_type="non_us_img", visa="j1", targets=["preliminary_surgery"]
+                name=name,
+                applicant_type="non_us_img",
+                visa="j1",
+                targets=["preliminary_surgery"],
+                # something on file, so that one logged item moves no verdict by itself
+                research=[
+                    ResearchIn(
+                        kind="poster", specialty="general_surgery", title="A", date=date(2025, 1, 1)
+                    )
+                ],
             ),
         )
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import load_ruleset
-from bot.vocab import Pathway, Verdict
+from bot.vocab import CycleOutcome, Pathway, Verdict
 from sandbox.demo import MENTORS, PEOPLE, Role, demo_roster, register_in_fake, seed
 from sandbox.fake_slack import FakeSlack
 
@@ -39,10 +39,15 @@ def test_roster_is_valid_and_dated_relative_to_now(now: datetime) -> None:
     assert today - timedelta(days=10) in [m.due_on for m in tariq.milestones]
     assert maya.checkpoint_cadence_days == 180
     assert now - maya.checkins[-1].at == timedelta(days=178)
+    calendar = load_ruleset().seasons
     for record in roster.mentees:
         for cycle in record.cycles:
             assert cycle.submitted_on is not None
-            assert cycle.submitted_on < date(cycle.season, 3, 1) <= today
+            assert cycle.submitted_on <= today
+            if cycle.outcome is CycleOutcome.PENDING:  # the season under way
+                assert today <= calendar.match_day(cycle.season)
+            else:
+                assert cycle.submitted_on < date(cycle.season, 3, 1) <= today
         dated = [e.taken_on for e in record.exams] + [x.received_on for x in record.letters]
         assert all(day <= today for day in dated)
     first_cycle = lucia.cycles[0].submitted_on
@@ -63,11 +68,20 @@ def test_mentees_have_the_shapes_of_the_source_cases() -> None:
     assert tariq.verdict(Pathway.PRELIMINARY_SURGERY) is Verdict.REALISTIC
     assert "STAG-REAPPLY" in {f.rule for f in lucia.flags}
     assert daniel.verdict(Pathway.GENERAL_SURGERY) is Verdict.STRONG
+    # the review's two live-season shapes: blocked until something changes, and mid-season
+    omar = found["Omar Farouk"]
+    assert omar.strategy.blocked is not None
+    assert [n.rule for n in omar.strategy.blocked.remedies] == ["STEP3-H1B", "VISA-J1-FLEX"]
+    assert (tariq.season.phase, tariq.season.applied, tariq.season.interviews) == (
+        "interview_season",
+        True,
+        1,
+    )
 
 
 def test_seed_imports_once_then_keeps_the_data(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sandbox.db'}"
-    assert seed(url, NOW) == 4
+    assert seed(url, NOW) == 5
     assert seed(url, NOW + timedelta(days=3)) == 0
 
 
@@ -92,7 +106,7 @@ def test_roles_and_suggestions() -> None:
     assert (roles.count(Role.ADMIN), roles.count(Role.MENTOR), roles.count(Role.MENTEE)) == (
         1,
         2,
-        4,
+        5,
     )
     for person in PEOPLE:
         suggestions = person.suggestions()

@@ -104,7 +104,8 @@ def _fail_risk(facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
 
 
 def _time_limit(facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
-    limit = ruleset.rules.usmle_time_limit.years
+    rule = ruleset.rules.usmle_time_limit
+    limit = rule.years
     first = facts.first_pass_on
     if first is None or facts.step3_passed:
         return []
@@ -112,7 +113,7 @@ def _time_limit(facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
         deadline = first.replace(year=first.year + limit)
     except ValueError:  # 29 February
         deadline = first.replace(year=first.year + limit, day=28)
-    if (deadline - facts.as_of).days > 2 * 365:
+    if (deadline - facts.as_of).days > rule.warn_months * 30.44:
         return []
     when = (
         f"by {deadline}"

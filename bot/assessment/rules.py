@@ -231,6 +231,7 @@ class YogScreen(Rule):
 
 class TimeLimit(Rule):
     years: Annotated[int, Field(ge=1, le=20)]
+    warn_months: Annotated[int, Field(ge=1, le=120)]
 
 
 class CyclePhases(Rule):

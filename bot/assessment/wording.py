@@ -120,10 +120,8 @@ def condition_text(
         case Condition.NO_PLASTICS_PREREQUISITES, True:
             return "Without the plastics prerequisites, integrated plastics is at best a reach"
         case Condition.IMG_WITHOUT_PLASTICS_PREREQUISITES, True:
-            return (
-                "As an IMG without plastics research, plastics letters, a US plastics rotation "
-                "and an advocate, integrated plastics is a long shot"
-            )
+            missing = " or ".join(missing_prerequisites(f, r))
+            return f"As an IMG without {missing}, integrated plastics is a long shot"
         case Condition.IMG, True:
             return "As an IMG, integrated plastics is a reach at best and never the plan"
         case Condition.NO_EXAMS_ON_FILE, True:
@@ -166,6 +164,17 @@ def condition_text(
                 return "Independent plastics first needs a completed surgical residency (7+ years)"
             return None
     return None
+
+
+def missing_prerequisites(f: Facts, r: Ruleset) -> list[str]:
+    rules = r.rules
+    checks = [
+        (f.plastics_outputs >= rules.research_plastics.outputs, "enough plastics research"),
+        (f.us_plastics_letters >= rules.lor_plastics.us_plastic_surgeons, "plastics letters"),
+        (f.plastics_rotation_weeks >= rules.usce_plastics.weeks, "a US plastics rotation"),
+        (f.mentor_advocate, "an advocate"),
+    ]
+    return [name for met, name in checks if not met]
 
 
 def score_summary(f: Facts) -> str:

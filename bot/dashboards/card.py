@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.assessment.engine import assess
+from bot.assessment.outlook import alert_line, season_line
 from bot.assessment.ruleset import Ruleset
 from bot.models import CheckIn, Flag, Mentee, Milestone
 from bot.profile.schema import ExamIn
@@ -43,6 +44,8 @@ class CardView(BaseModel):
     last_check_in: date | None
     next_check_in: date | None
     previous_thread: str | None = None  # a link to the thread of a card that was deleted
+    season: str = ""
+    alert: str | None = None  # every route blocked, or ECFMG timing: said first
 
 
 def exam_summary(exams: list[ExamIn], exam: Exam) -> str:
@@ -93,6 +96,8 @@ def build_card(session: Session, mentee: Mentee, *, ruleset: Ruleset, now: datet
         ),
         cycles=[f"{c.season}: {c.outcome.value.replace('_', ' ')}" for c in profile.cycles],
         verdicts={p.pathway.value: p.verdict.value for p in result.pathways},
+        season=season_line(result),
+        alert=alert_line(result),
         flags=flags,
         next_milestones=[f"{title} ({due})" for title, due in milestones],
         last_check_in=last.date() if last else None,

@@ -46,7 +46,9 @@ def card_message(card: CardView, *, previous_link: str | None = None) -> dict[st
                 ("Cycles", ", ".join(card.cycles) or "—"),
             ]
         ),
+        *([section(f":no_entry: {escape(card.alert)}")] if card.alert else []),
         section(f"*Verdicts*\n{verdicts}"),
+        *([section(f":calendar: *Season* {escape(card.season)}")] if card.season else []),
         section(
             "*Open flags*: "
             + (", ".join(f"`{f}`" for f in card.flags) or "none")

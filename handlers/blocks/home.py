@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.assessment.dto import SeasonSection
+from bot.assessment.text import PHASES
 from bot.flags.service import FlagRead
 from bot.mentees.dto import MenteeRead, MenteeSummary, MilestoneRead
 from handlers.blocks.kit import (
@@ -34,6 +36,8 @@ class HomeData(BaseModel):
     own: MenteeRead | None = None
     own_milestones: list[MilestoneRead] = []
     own_flags: list[FlagRead] = []
+    own_season: SeasonSection | None = None
+    own_alert: str | None = None
     roster: list[MenteeSummary] = []
     roster_flags: list[FlagRead] = []
 
@@ -75,6 +79,13 @@ def _mentee(data: HomeData, today: date) -> Blocks:
         ),
         section(f"*Next milestones*\n{upcoming}"),
     ]
+    if data.own_alert:
+        blocks.insert(1, section(f":no_entry: {escape(data.own_alert)}"))
+    if data.own_season is not None:
+        s = data.own_season
+        steps = "\n".join(f"→ {escape(n.text)} `{n.rule}`" for n in s.steps[:3])
+        phase = PHASES.get(s.phase, s.phase)
+        blocks.insert(2, section(f":calendar: *Your {s.season} season: {phase}*\n{steps}"))
     if flags:
         blocks.append(section(f"*Open flags*\n{flags}"))
     blocks.append(

@@ -10,6 +10,7 @@ import yaml
 
 from bot.assessment.dto import Assessment
 from bot.assessment.engine import assess
+from bot.assessment.rules import RULE_FIELDS
 from bot.assessment.ruleset import load_ruleset
 from bot.assessment.text import verdict_label
 from bot.profile.schema import ProfileIn
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "examples" / "advice"
 DOC = ROOT / "docs" / "advice.md"
 BEGIN, END = "<!-- table: generated from examples/advice -->", "<!-- end of table -->"
+RULES_BEGIN, RULES_END = "<!-- rules: generated from the ruleset -->", "<!-- end of rules -->"
 COLUMNS = {
     Pathway.INTEGRATED_PLASTICS: "Int. plastics",
     Pathway.INDEPENDENT_PLASTICS: "Ind. plastics",
@@ -64,9 +66,7 @@ def why(result: Assessment) -> str:
         note = s.blocked.why[0]
         return f"Every Match route blocked: {note.text} [{note.rule}]"
     lead = f"Primary {verdict_label(s.primary)} ({verdict_label(s.primary_verdict)})"
-    for note in result.record_problems + [
-        f for f in result.red_flags if f.rule in DECISIVE_FLAGS
-    ]:
+    for note in result.record_problems + [f for f in result.red_flags if f.rule in DECISIVE_FLAGS]:
         return f"{lead}. {note.text} [{note.rule}]"
     if result.ecfmg is not None and result.ecfmg.status == "not started":
         step = result.pathway(s.primary).next_steps[0]
@@ -93,4 +93,15 @@ def render_table(cases: list[Case]) -> str:
             why(result).replace("|", "/"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_rules() -> str:
+    """Every rule of the bundled ruleset in the domain guide's style: id, rule, source."""
+    rules = load_ruleset().rules
+    lines = ["| id | rule | source |", "|---|---|---|"]
+    for rule_id in RULE_FIELDS:
+        rule = rules.by_id(rule_id)
+        cells = [rule_id, rule.text, " ".join(rule.source.split())]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)

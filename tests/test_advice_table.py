@@ -6,20 +6,36 @@ from __future__ import annotations
 import os
 
 from bot.vocab import Pathway, Verdict
-from tests.advice_cases import BEGIN, DOC, END, load_cases, render_table
+from tests.advice_cases import (
+    BEGIN,
+    DOC,
+    END,
+    RULES_BEGIN,
+    RULES_END,
+    load_cases,
+    render_rules,
+    render_table,
+)
+
+
+def _current(begin: str, end: str, generated: str) -> None:
+    text = DOC.read_text()
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        DOC.write_text(f"{head}{begin}\n{generated}\n{end}{tail}")
+        text = DOC.read_text()
+    assert f"{begin}\n{generated}\n{end}" in text
 
 
 def test_the_advice_table_is_current() -> None:
     cases = load_cases()
     assert len(cases) >= 12
-    table = render_table(cases)
-    text = DOC.read_text()
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        DOC.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
-        text = DOC.read_text()
-    assert f"{BEGIN}\n{table}\n{END}" in text
+    _current(BEGIN, END, render_table(cases))
+
+
+def test_the_rules_table_is_the_ruleset() -> None:
+    _current(RULES_BEGIN, RULES_END, render_rules())
 
 
 def test_the_cases_cover_what_the_review_asked_for() -> None:
@@ -29,6 +45,4 @@ def test_the_cases_cover_what_the_review_asked_for() -> None:
     assert any(r.season.applied and r.season.phase == "interview_season" for r in results.values())
     assert any(r.ecfmg and r.ecfmg.status == "not started" for r in results.values())
     assert any("FAIL-RISK" in {f.rule for f in r.red_flags} for r in results.values())
-    assert any(
-        r.verdict(Pathway.INTEGRATED_PLASTICS) is Verdict.REACH for r in results.values()
-    )
+    assert any(r.verdict(Pathway.INTEGRATED_PLASTICS) is Verdict.REACH for r in results.values())

@@ -83,3 +83,13 @@ def test_bad_ruleset_file_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"matchpath: ruleset {bad} line 1: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_readme_example_is_what_the_command_prints() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = "matchpath assess examples/profiles/tariq-j1-prelim.json --as-of 2026-12-02"
+    assert f"`{command}`" in readme
+    block = readme.split(f"`{command}`", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    printed = matchpath("assess", str(TARIQ), "--as-of", "2026-12-02").stdout
+    for part in block.split("\n...\n"):  # "..." marks where the README leaves lines out
+        assert part.strip("\n") in printed

@@ -180,14 +180,16 @@ def test_a_ready_applicant_is_told_to_submit_for_the_live_season(
 def test_few_invitations_by_mid_november_means_widen_the_list_and_prepare_for_soap() -> None:
     result = run(case("02-few-invitations"), date(2026, 12, 2))
     assert (result.season.season, result.season.phase) == (2027, "interview_season")
-    assert result.season.applied and result.season.interviews == 1
+    assert result.season.applied
+    assert result.season.interviews == 1
     assert cited(result.season.steps) == ["CYCLE-PHASES", "SOAP"]
     assert "widen the list" in result.season.steps[0].text
     early = run(case("02-few-invitations"), date(2026, 10, 20))
     assert "so far" in early.season.steps[0].text
-    busy = changed(case("02-few-invitations"), cycles=[{
-        **case("02-few-invitations").cycles[0].model_dump(mode="json"), "interviews": 6
-    }])
+    busy = changed(
+        case("02-few-invitations"),
+        cycles=[{**case("02-few-invitations").cycles[0].model_dump(mode="json"), "interviews": 6}],
+    )
     assert "widen the list now" not in run(busy, date(2026, 12, 2)).season.steps[0].text
 
 
@@ -247,7 +249,8 @@ def test_practice_at_the_pass_mark_is_a_fail_risk_and_raises_s2_delay() -> None:
     assert "FAIL-RISK" in cited(result.red_flags)
     assert "S2-DELAY" in cited(result.flags)
     risk = [s for s in result.pathway(P.PRELIMINARY_SURGERY).next_steps if s.rule == "FAIL-RISK"]
-    assert risk and risk[0].text.startswith("Do not sit Step 2 CK yet")
+    assert risk
+    assert risk[0].text.startswith("Do not sit Step 2 CK yet")
 
 
 # -- 4. ECFMG --------------------------------------------------------------------------------
@@ -324,7 +327,8 @@ def test_failed_attempt_and_old_graduation_widen_the_list() -> None:
     s = result.strategy
     assert (s.applications.min, s.applications.max) == (120, 160)
     assert {"ATTEMPTS", "YOG-SCREEN", "APPLY-COST"} <= set(cited(s.notes))
-    assert s.cost is not None and s.cost.min > 0
+    assert s.cost is not None
+    assert s.cost.min > 0
     assert "USMLE-TIME-LIMIT" in cited(result.red_flags)
     assert "YOG-SCREEN" in rules(result, P.PRELIMINARY_SURGERY)
 
@@ -347,6 +351,16 @@ def test_recent_us_work_offsets_an_old_graduation_year() -> None:
     before, after = run(old, date(2026, 12, 2)), run(recent, date(2026, 12, 2))
     assert "YOG-SCREEN" not in rules(after, P.PRELIMINARY_SURGERY)
     assert after.strategy.applications.min == before.strategy.applications.min - 20
+
+
+def test_the_fee_estimate_counts_each_specialty_and_the_season_fees_once() -> None:
+    """Tariq: prelim 48-72 and general surgery 32-48 programmes, $11 each up to 30 per
+    specialty and $30 after, plus the $80 transcript and $70 NRMP registration."""
+    cost = run(example("tariq-j1-prelim")).strategy.cost
+    assert cost is not None
+    low = 150 + (330 + 18 * 30) + (330 + 2 * 30)
+    high = 150 + (330 + 42 * 30) + (330 + 18 * 30)
+    assert (cost.min, cost.max, cost.season) == (low, high, 2026)
 
 
 def test_us_citizen_img_with_below_average_scores_applies_broadly() -> None:
@@ -446,6 +460,11 @@ def test_failed_attempt_is_a_red_flag_and_lowers_verdicts() -> None:
 def test_control_twin_stays_quiet() -> None:
     """A reapplication with one new poster since the last cycle raises no STAG-REAPPLY."""
     data = example("lucia-reapplicant").model_dump(mode="json")
-    poster = {"kind": "poster", "specialty": "general_surgery", "title": "New", "date": "2025-10-01"}
+    poster = {
+        "kind": "poster",
+        "specialty": "general_surgery",
+        "title": "New",
+        "date": "2025-10-01",
+    }
     result = run(ProfileIn.model_validate({**data, "research": [*data["research"], poster]}))
     assert "STAG-REAPPLY" not in cited(result.flags)

@@ -30,8 +30,8 @@ from handlers.blocks.modals import (
 )
 from handlers.blocks.profile import profile_card
 from handlers.commands.parse import Sub
-from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.advice_cases import Case, load_cases
+from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.test_assessment_golden import example
 
 TODAY = date(2026, 11, 22)

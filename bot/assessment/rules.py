@@ -195,13 +195,15 @@ class ApplyCost(Rule):
         return self
 
     def fees(self, programmes: int) -> float:
+        """Application fees for this many programmes of one specialty (the tiers restart for
+        each specialty); the once-a-season `fixed` fees are not included."""
         total, start = 0.0, 0
         for tier in self.tiers:
             end = programmes if tier.up_to is None else min(programmes, tier.up_to)
             if end > start:
                 total += (end - start) * tier.each
                 start = end
-        return total + sum(self.fixed.values())
+        return total
 
 
 class Competitive(Rule):

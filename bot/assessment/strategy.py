@@ -152,8 +152,9 @@ def _cost(by_track: dict[Pathway, CountRange], ruleset: Ruleset) -> Cost | None:
     if not by_track:
         return None
     fees = ruleset.rules.apply_cost
-    low = sum(fees.fees(r.min) for r in by_track.values())
-    high = sum(fees.fees(r.max) for r in by_track.values())
+    once = sum(fees.fixed.values())
+    low = once + sum(fees.fees(r.min) for r in by_track.values())
+    high = once + sum(fees.fees(r.max) for r in by_track.values())
     return Cost(min=round(low), max=round(high), currency=fees.currency, season=fees.season)
 
 

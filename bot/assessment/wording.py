@@ -120,7 +120,8 @@ def condition_text(
         case Condition.NO_PLASTICS_PREREQUISITES, True:
             return "Without the plastics prerequisites, integrated plastics is at best a reach"
         case Condition.IMG_WITHOUT_PLASTICS_PREREQUISITES, True:
-            missing = " or ".join(missing_prerequisites(f, r))
+            *rest, last = missing_prerequisites(f, r) or ["the prerequisites"]
+            missing = f"{', '.join(rest)} or {last}" if rest else last
             return f"As an IMG without {missing}, integrated plastics is a long shot"
         case Condition.IMG, True:
             return "As an IMG, integrated plastics is a reach at best and never the plan"

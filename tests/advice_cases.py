@@ -72,8 +72,8 @@ def why(result: Assessment) -> str:
         step = result.pathway(s.primary).next_steps[0]
         return f"{lead}. {step.text} [{step.rule}]"
     if result.season.applied and result.season.phase in LIVE_PHASES:
-        step = next((n for n in result.season.steps if n.rule == "CYCLE-PHASES"), None)
-        step = step or result.season.steps[0]
+        phase_steps = [n for n in result.season.steps if n.rule == "CYCLE-PHASES"]
+        step = (phase_steps or result.season.steps)[0]
         return f"{lead}. {step.text} [{step.rule}]"
     reasons = result.pathway(s.primary).reasons
     negative = [r for r in reasons if r.effect is Effect.NEGATIVE]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.assessment.engine import assess
-from bot.assessment.ruleset import BUNDLED, RULE_FIELDS, RulesetError, load_ruleset, parse_ruleset
+from bot.assessment.rules import RULE_FIELDS
+from bot.assessment.ruleset import BUNDLED, RulesetError, load_ruleset, parse_ruleset
 from bot.vocab import Exam, Pathway, Verdict
 from tests.factories import profile
 

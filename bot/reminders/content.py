@@ -143,16 +143,23 @@ def _season(
     profile = load_profiles(session, [mentee])[mentee.id]
     result = assess(profile, ruleset=ruleset, as_of=today)
     primary = result.pathway(result.strategy.primary)
-    gaps = [f"{s.text} ({s.rule})" for s in primary.next_steps[:4]]
-    gaps += [f"{f.text} ({f.rule})" for f in result.red_flags[:2]]
-    return Notice(
-        kind=d.kind,
-        title=f"{labels.get(event, event)}: {d.anchor_date} ({d.version} season)",
-        lines=[
+    blocked = result.strategy.blocked
+    if blocked is not None:
+        head = [f"Every Match route is blocked: {n.text} ({n.rule})" for n in blocked.why]
+        todo = [f"{n.text} ({n.rule})" for n in blocked.remedies]
+    else:
+        head = [
             f"Your primary target: *{pathway_name(primary.pathway)}* "
             f"({primary.verdict.value.replace('_', ' ')})"
         ]
-        + (["Still to do:"] + [f"• {g}" for g in gaps] if gaps else ["Nothing outstanding."]),
+        todo = [f"{s.text} ({s.rule})" for s in result.season.steps[:1]]
+        todo += [f"{s.text} ({s.rule})" for s in primary.next_steps[:3]]
+    todo += [f"{f.text} ({f.rule})" for f in result.red_flags[:2]]
+    return Notice(
+        kind=d.kind,
+        title=f"{labels.get(event, event)}: {d.anchor_date} ({d.version} season)",
+        lines=head
+        + (["Still to do:"] + [f"• {g}" for g in todo] if todo else ["Nothing outstanding."]),
         why=ruleset.rules.apply_early.text,
         rule="APPLY-EARLY",
         buttons=[

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.assessment.engine import assess
+from bot.assessment.outlook import alert_line, season_line
 from bot.assessment.ruleset import load_ruleset
 from bot.flags.service import FlagRead
 from bot.mentees.dto import MenteeRead, MenteeSummary, MilestoneRead, PersonRef
@@ -179,3 +180,16 @@ def test_home_views() -> None:
     assert_valid_view(view)
     assert view["type"] == "home"
     assert_valid_view(home_view(HomeData(), today=TODAY))
+
+
+def test_home_and_card_show_the_season_and_what_must_be_said_first() -> None:
+    blocked = next(c for c in load_cases() if c.key == "01-h1b-no-step3").assess()
+    data = HomeData(own=mentee_read(), own_season=blocked.season, own_alert=alert_line(blocked))
+    view = home_view(data, today=TODAY)
+    assert_valid_view(view)
+    text = json.dumps(view)
+    assert f"Your {blocked.season.season} season" in text
+    assert "Every Match route blocked" in text
+    mid = next(c for c in load_cases() if c.key == "02-few-invitations").assess()
+    line = season_line(mid)
+    assert line.startswith("2027 · interview season · applied, 1 interview invitation: ")

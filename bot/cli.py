@@ -211,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level, hidden=settings.secrets)
         return int(args.run(args, settings))
     except ConfigError as exc:
         print(f"matchpath: {exc}", file=sys.stderr)

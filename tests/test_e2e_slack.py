@@ -23,7 +23,7 @@ from handlers.payloads import FlagRef, MenteeRef
 from sandbox.fake_slack import FakeSlack
 from sandbox.signing import SignedRequest, compute_signature, slash_command
 from tests.blockkit import assert_valid_message, assert_valid_view
-from tests.botproc import SECRET, BotProcess, wait_for
+from tests.botproc import PROFILE_MARKER, SECRET, BotProcess, wait_for
 from tests.databases import DatabaseFactory
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +76,11 @@ def bot(
     for user, (name, tz) in PEOPLE.items():
         fake.add_user(user, name, tz=tz)
     fake.add_channel("C0GENERAL", "general")
-    process = BotProcess(fake, db.url, workdir=tmp_path_factory.mktemp("bot")).start()
+    # Names are profile contents: no log may hold them (checked when the bot stops).
+    names = [name for name, _ in PEOPLE.values()]
+    process = BotProcess(
+        fake, db.url, workdir=tmp_path_factory.mktemp("bot"), planted=names
+    ).start()
     yield process
     process.stop()
     assert "Traceback" not in process.log() or "incident" in process.log()
@@ -253,7 +257,7 @@ def test_plan_preview_then_save(bot: BotProcess, db: Database) -> None:
 
 def test_checkin(bot: BotProcess, db: Database) -> None:
     before = _count(db, CheckIn)
-    reply = bot.command("checkin <@UMENTEE03> Talked about a pivot; she's thinking", "UMENTOR02")
+    reply = bot.command(f"checkin <@UMENTEE03> A pivot; {PROFILE_MARKER}", "UMENTOR02")
     assert "recorded" in reply.text()
     assert _count(db, CheckIn) == before + 1
     modal = bot.command("checkin <@UMENTEE03>", "UMENTOR02")
@@ -448,6 +452,31 @@ def test_forged_stale_unsigned_are_refused(bot: BotProcess, db: Database) -> Non
         status, _ = bot.post(request)
         assert status == 401
     time.sleep(0.3)
+    assert rows(db) == before
+
+
+def test_a_refused_request_leaves_its_body_out_of_the_log(bot: BotProcess, db: Database) -> None:
+    """Bolt logs the whole body of a request it refuses; that body is profile text."""
+    before = rows(db)
+    stale = slash_command(
+        SECRET,
+        command="/matchpath",
+        text=f"checkin <@UMENTEE02> {PROFILE_MARKER}",
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+        timestamp=int(time.time()) - 600,
+    )
+    logged = len(bot.log())
+    status, _ = bot.post(stale)
+    assert status == 401
+    refusal = wait_for(
+        lambda: next(
+            (line for line in bot.log()[logged:].splitlines() if "RequestVerification" in line), ""
+        ),
+        what="the signature check's line",
+    )
+    assert PROFILE_MARKER not in refusal
+    assert "refused a request: its Slack signature is invalid or too old" in refusal
     assert rows(db) == before
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -24,6 +25,23 @@ log = logging.getLogger("matchpath.slack")
 LISTENER_THREADS = 32
 
 
+class _TokenComesWithClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given our client as well,
+    warns on every start that the token will be unused. It is the client's token: drop that."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    # Bolt copies this logger's level and filters onto each logger it makes (bot/logs.py keeps
+    # its level at INFO or above, and the handlers keep request bodies out).
+    logger = logging.getLogger("matchpath.bolt")
+    if not any(isinstance(f, _TokenComesWithClient) for f in logger.filters):
+        logger.addFilter(_TokenComesWithClient())
+    return logger
+
+
 def build_app(deps: Deps, client: WebClient) -> App:
     settings = deps.settings
     app = App(  # the token comes with the client
@@ -32,7 +50,7 @@ def build_app(deps: Deps, client: WebClient) -> App:
         request_verification_enabled=True,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("matchpath.bolt"),
+        logger=_bolt_logger(),
         # Acks happen at the start of each listener: enough threads that an ack never waits
         # for a slower command's work to finish.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),

@@ -19,6 +19,7 @@ from bot.db.engine import Database
 from bot.db.migrate import current_is_head, upgrade
 from bot.errors import DomainError, InvalidInput
 from bot.logs import configure_logging
+from bot.private_files import PrivateOutput, UnwritablePath
 from bot.roster.service import export_roster, import_roster, parse_roster
 
 log = logging.getLogger("matchpath")
@@ -64,17 +65,25 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.output is None:
+        sys.stdout.write(_export_text(args, settings))
+        return 0
+    # The file is opened first: a bad path is refused before anything is read or audited.
+    try:
+        with PrivateOutput(args.output) as output:
+            output.write(_export_text(args, settings))
+    except UnwritablePath as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    return 0
+
+
+def _export_text(args: argparse.Namespace, settings: Settings) -> str:
     db = open_database(settings)
     with db.unit_of_work() as session:
         roster = export_roster(
             session, actor=Actor.system(SystemClock().now()), mentee_slack_id=args.mentee
         )
-    text = roster.model_dump_json(indent=2) + "\n"
-    if args.output:
-        args.output.write_text(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return roster.model_dump_json(indent=2) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:

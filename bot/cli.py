@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import select
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 from bot.access import Actor
@@ -91,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="matchpath",
         description="MatchPath: profiles, pathway assessments and reminders for IMG mentees.",
     )
+    parser.add_argument("--version", action="version", version=f"matchpath {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("migrate", help="upgrade the database to the latest schema")
@@ -215,6 +219,20 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `matchpath` command. When the reader of its output stops early (`| head`), it stops
+    quietly, as Unix tools do, whatever the command (--help included)."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader gone away shows here, not at exit
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        return _quiet_after_closed_stdout()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -239,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a traceback never reaches a user; the log keeps the detail
+        if isinstance(exc, BrokenPipeError) and _stdout_closed():
+            raise  # main's to handle: the reader has gone
         incident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         log.exception("unexpected error (incident %s)", incident)
         print(
@@ -246,6 +266,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _version() -> str:
+    try:
+        return metadata.version("matchpath")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _stdout_closed() -> bool:
+    """Whether our stdout is a pipe whose reader has gone (not some other broken pipe)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or stdout is not a file
+        return False
+
+
+def _quiet_after_closed_stdout() -> int:
+    # Stop as Unix tools do when their reader exits: no message, and nothing left for Python
+    # to flush into the closed pipe at exit. The status is the shell's for death by SIGPIPE.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Where the CLI's output goes: export files and SQLite databases readable by their owner only,
-no writing through a symbolic link, one clear line for a bad path."""
+no writing through a symbolic link, one clear line for a bad path, a reader that stops early
+(`| head`), and `--version`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from tests.databases import DatabaseFactory
 
 ROOT = Path(__file__).resolve().parents[1]
 USUAL_UMASK = 0o022
+TARIQ = ROOT / "examples" / "profiles" / "tariq-j1-prelim.json"
 
 
 def matchpath(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -152,3 +155,42 @@ def test_a_new_sqlite_database_and_its_journal_are_private(tmp_path: Path) -> No
         db.dispose()
     finally:
         os.umask(previous)
+
+
+# -- standard output and --version ---------------------------------------------------------
+
+
+def stdout_to_a_gone_reader(args: list[str], env: dict[str, str] | None = None) -> tuple[int, str]:
+    """`matchpath … | head`, with the pipe's reader gone before anything is written."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    return result.returncode, result.stderr
+
+
+@pytest.mark.parametrize("args", [["--schema"], [str(TARIQ), "--format", "json"], [str(TARIQ)]])
+def test_assess_to_a_reader_that_stops_early_stops_quietly(args: list[str]) -> None:
+    # 141: what the shell reports for a tool stopped by SIGPIPE; and no traceback.
+    assert stdout_to_a_gone_reader(["assess", *args]) == (141, "")
+
+
+def test_export_to_a_reader_that_stops_early_stops_quietly(roster_db: Database) -> None:
+    env = {"MATCHPATH_DATABASE_URL": roster_db.url}
+    assert stdout_to_a_gone_reader(["export"], env) == (141, "")
+
+
+def test_version() -> None:
+    result = matchpath("--version")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"matchpath {metadata.version('matchpath')}\n"

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.access import resolve_actor
-from bot.replay import SeenInMemory, first_use
+from bot.replay import SeenSignatures, first_use
 from handlers import actions, events, views
 from handlers.commands import router
 from handlers.runtime import Deps, incident_id
@@ -84,12 +84,12 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
     """After Bolt has checked the signature: refuse a replay (a valid signature is served
     once) and attach the actor (who, admin or not, and the clock's now). It holds no session
     once the listener runs."""
-    memory = SeenInMemory() if deps.db.is_sqlite else None
+    memory = SeenSignatures(deps.db, datetime.now(UTC)) if deps.db.is_sqlite else None
 
-    def fresh(session: Session, signature: str) -> bool:
+    def fresh(session: Session, signature: str, request: BoltRequest) -> bool:
         now = datetime.now(UTC)
         if memory is not None:
-            return memory.first_use(signature, now)
+            return memory.first_use(signature, signed_at=_signed_at(request), now=now)
         return first_use(session, signature, now)
 
     def guard(
@@ -100,7 +100,7 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
         transaction = deps.db.read_only if memory is not None else deps.db.unit_of_work
         try:
             with transaction() as session:
-                if signature and not fresh(session, signature):
+                if signature and not fresh(session, signature, request):
                     log.warning("refused a replayed request")
                     return BoltResponse(status=401, body="replayed request")
                 if context.user_id:
@@ -115,6 +115,12 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
         return next()
 
     return guard
+
+
+def _signed_at(request: BoltRequest) -> int | None:
+    """The request's signed timestamp (Bolt has checked it with the signature)."""
+    text = (request.headers.get("x-slack-request-timestamp") or [""])[0]
+    return int(text) if text.isdigit() else None
 
 
 def _on_unhandled(error: Exception, body: dict[str, Any]) -> None:

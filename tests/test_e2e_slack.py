@@ -367,13 +367,20 @@ def test_forget_after_confirmation(bot: BotProcess, db: Database) -> None:
         gone = session.scalar(
             select(func.count(Person.id)).where(Person.slack_user_id == "UMENTEE04")
         )
-        kept = session.scalar(
+        kept = session.scalars(
+            select(AuditEvent.subject_slack_id).where(AuditEvent.action == "mentee.forgotten")
+        ).all()
+        named = session.scalar(
             select(func.count(AuditEvent.id)).where(
-                AuditEvent.action == "mentee.forgotten", AuditEvent.subject_slack_id == "UMENTEE04"
+                (AuditEvent.subject_slack_id == "UMENTEE04")
+                | (AuditEvent.actor_slack_id == "UMENTEE04")
             )
         )
     assert gone == 0
-    assert kept == 1
+    assert len(kept) == 1
+    assert kept[0] is not None
+    assert kept[0].startswith("forgotten-")
+    assert named == 0
 
 
 # -- App Home -------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # `python3 -m venv [--clear] DIR`: the interpreter appears at once, pip only 1.5 s later.
@@ -46,6 +48,13 @@ if sys.argv[1:4] == ["-m", "pip", "install"]:
         log.write("install " + sys.argv[-1] + "\\n")
     time.sleep(0.3)
 """
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    if shutil.which("make") is None or shutil.which("flock") is None:
+        # Debian (and CI) always has both; without flock(1) the Makefile sets up unlocked.
+        pytest.skip("needs make and flock(1) (util-linux)")
 
 
 def checkout_with_fake_python(root: Path) -> Path:

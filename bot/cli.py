@@ -44,7 +44,26 @@ def open_database(settings: Settings) -> Database:
         upgrade(settings.database_url)
     elif not current_is_head(settings.database_url):
         raise CliError("the database schema is not up to date: run `matchpath migrate` first")
-    return Database(settings.database_url)
+    db = Database(settings.database_url)
+    if settings.mentors_channel:
+        _adopt_mentors_channel(db, settings.mentors_channel)
+    return db
+
+
+def _adopt_mentors_channel(db: Database, configured: str) -> None:
+    # Here, not in `serve`: a scheduler, a sweep or an import run on their own must post
+    # dashboards to the same channel (the next sweep creates every missing card).
+    from bot.dashboards.outbox import adopt_channel
+
+    with db.unit_of_work() as session:
+        in_force = adopt_channel(session, configured, runtime_clock().now())
+    if in_force != configured:
+        log.warning(
+            "MATCHPATH_MENTORS_CHANNEL=%s is not used: dashboards go to %s, the channel "
+            "already recorded (an admin changes it with /matchpath dashboard channel)",
+            configured,
+            in_force,
+        )
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

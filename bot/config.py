@@ -74,6 +74,13 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("mentors_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value and not (value[0] in "CG" and value.isalnum() and value.isupper()):
+            raise ValueError(f"{value!r} is not a Slack channel id (like G012ABCDEF)")
+        return value or None
+
     @property
     def admin_ids(self) -> frozenset[str]:
         return frozenset(_split_ids(self.admins))

@@ -8,12 +8,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.access import (
+    FORGOTTEN,
     Actor,
     Capability,
     Role,
     audit,
+    audit_event,
     authorize,
     is_mentor,
+    pseudonymise_audit,
     require_admin,
     role_for,
 )
@@ -46,7 +49,7 @@ from bot.profile.schema import (
     UsceIn,
 )
 from bot.profile.store import PROFILE_FIELDS, add_profile_items, item_row, load_profiles
-from bot.vocab import Pathway
+from bot.vocab import AuditOutcome, Pathway
 
 ProfileItem = ExamIn | PlannedExamIn | PracticeScoreIn | UsceIn | LetterIn | ResearchIn | CycleIn
 
@@ -239,7 +242,7 @@ def list_mentees(session: Session, *, actor: Actor) -> list[MenteeSummary]:
 def assign(
     session: Session, *, actor: Actor, mentee_slack_id: str, mentor_slack_id: str
 ) -> MenteeRead:
-    require_admin(session, actor, "mentor.assign", subject=mentee_slack_id)
+    require_admin(session, actor, "mentor.assign", subject_slack_id=mentee_slack_id)
     mentee = find_mentee(session, mentee_slack_id)
     if mentee is None:
         raise InvalidInput.single("mentee", f"<@{mentee_slack_id}> is not enrolled")
@@ -253,7 +256,7 @@ def assign(
 def unassign(
     session: Session, *, actor: Actor, mentee_slack_id: str, mentor_slack_id: str
 ) -> MenteeRead:
-    require_admin(session, actor, "mentor.unassign", subject=mentee_slack_id)
+    require_admin(session, actor, "mentor.unassign", subject_slack_id=mentee_slack_id)
     mentee = find_mentee(session, mentee_slack_id)
     mentor = find_person(session, mentor_slack_id)
     active = None
@@ -290,20 +293,36 @@ def _assign(session: Session, actor: Actor, mentee: Mentee, mentor_slack_id: str
         audit(session, actor, "mentor.assigned", mentee=mentee, mentor=mentor_slack_id)
 
 
-def forget(session: Session, *, actor: Actor, slack_user_id: str) -> None:
-    """Delete every row of a mentee's data for good; the audit trail keeps the fact of it."""
-    require_admin(session, actor, "mentee.forget", subject=slack_user_id)
+def forget(session: Session, *, actor: Actor, slack_user_id: str) -> str:
+    """Delete every row of a mentee's data for good. The audit keeps the fact of it and what
+    was done with their data, under a pseudonym (`forgotten-<id of the mentee.forgotten row>`),
+    which is returned; ids are never handed out again, so no one else inherits that history."""
+    require_admin(session, actor, "mentee.forget", subject_slack_id=slack_user_id)
     mentee = find_mentee(session, slack_user_id)
     if mentee is None:
         raise InvalidInput.single("mentee", f"<@{slack_user_id}> is not enrolled")
     person = mentee.person
+    stays = person.is_mentor or person.is_admin
     erased = dashboard.erase_posts(session, mentee_id=mentee.id, now=actor.now)
-    audit(session, actor, "mentee.forgotten", mentee=mentee, slack_posts_erased=erased)
+    forgotten = audit_event(
+        actor, "mentee.forgotten", mentee, None, AuditOutcome.OK, {"slack_posts_erased": erased}
+    )
+    session.add(forgotten)
+    session.flush()
+    pseudonym = f"{FORGOTTEN}{forgotten.id}"
+    pseudonymise_audit(
+        session,
+        slack_user_id=slack_user_id,
+        mentee_id=mentee.id,
+        pseudonym=pseudonym,
+        as_actor=not stays,
+    )
     session.delete(mentee)
     session.flush()
-    if not person.is_mentor and not person.is_admin:
+    if not stays:
         session.delete(person)
     session.flush()
+    return pseudonym
 
 
 def read_mentee(session: Session, mentee: Mentee) -> MenteeRead:

@@ -166,7 +166,7 @@ def _import_mentee(session: Session, actor: Actor, record: MenteeRecord) -> None
 
 def export_roster(session: Session, *, actor: Actor, mentee_slack_id: str | None = None) -> Roster:
     """The programme (or one mentee with their mentors) as a roster, in a canonical order."""
-    require_admin(session, actor, "roster.export", subject=mentee_slack_id)
+    require_admin(session, actor, "roster.export", subject_slack_id=mentee_slack_id)
     query = select(Mentee).join(Mentee.person).order_by(Person.slack_user_id)
     if mentee_slack_id is not None:
         query = query.where(Person.slack_user_id == mentee_slack_id)

@@ -507,7 +507,7 @@ from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from handlers.commands.parse import UsageError, parse  # noqa: E402
-from tests.test_command_parser import texts  # noqa: E402
+from tests.test_command_parser import extreme_dates, odd_numbers, texts  # noqa: E402
 
 
 @given(text=texts)
@@ -563,6 +563,67 @@ def test_any_text_never_errors(bot: BotProcess, text: str) -> None:
     shown = reply.text()
     assert reply.ack or reply.responses, "the user was shown nothing"
     assert "went wrong on our side" not in shown, shown  # the error boundary's apology
+
+
+ODD_TEMPLATES = [
+    "milestone done {n}",
+    "milestone drop {n}",
+    "log exam <@UMENTEE02> step2ck {n} {d}",
+    "log exam <@UMENTEE02> step2ck 241 {d} attempt {n}",
+    "log practice <@UMENTEE02> step2ck {n} {d} NBME",
+    'milestone add <@UMENTEE02> "Book Step 3" {d}',
+]
+
+
+@given(
+    template=st.sampled_from(ODD_TEMPLATES),
+    n=odd_numbers,
+    d=extreme_dates,
+)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_odd_digits_and_dates_never_error(
+    bot: BotProcess, db: Database, template: str, n: str, d: str
+) -> None:
+    """Digits `int()` refuses, digits nobody types, dates out of any field's range: a clear
+    answer, never a 500 or the apology. The stranger may write nothing (but the audit trail of
+    their denials), so nothing else changes."""
+    before = rows(db)
+    reply = bot.command(template.format(n=n, d=d), "USTRANGER")
+    assert reply.status == 200
+    text = shown(reply.text())
+    assert "went wrong" not in text
+    assert "MatchPath commands" in text or DENIED in text or "must be" in text
+    after = rows(db)
+    assert after.pop("audit_event") >= before.pop("audit_event")
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('milestone add <@UMENTEE01> "Book Step 3" 0001-01-01', "the due date"),
+        ('milestone add <@UMENTEE01> "Book Step 3" 9999-12-31', "the due date"),
+        ('milestone add <@UMENTEE01> "Book Step 3" 2099-01-01', "the due date"),
+        ("log exam <@UMENTEE01> step2ck 241 0001-01-01", "the exam date"),
+        ("log exam <@UMENTEE01> step2ck 241 1985-06-01", "the exam date"),
+        ("log exam <@UMENTEE01> step2ck 241 9999-12-31", "the exam date"),
+        ("log practice <@UMENTEE01> step2ck 221 9999-12-31", "the practice test date"),
+        ("milestone done ²", "milestone done ID"),
+        ("log exam <@UMENTEE01> step2ck ② 2026-10-02", "score between 1 and 300"),
+    ],
+)
+def test_out_of_range_dates_are_refused_naming_the_field(
+    bot: BotProcess, db: Database, text: str, words: str
+) -> None:
+    before = rows(db)
+    reply = bot.command(text, "UMENTOR01")
+    assert reply.status == 200
+    shown_text = shown(reply.text())
+    assert words in shown_text
+    assert "went wrong" not in shown_text
+    assert rows(db) == before
 
 
 # -- dashboards -----------------------------------------------------------------------------

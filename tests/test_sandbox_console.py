@@ -228,7 +228,7 @@ def test_console_stays_local_and_explains_refusals(sandbox: SandboxProcess) -> N
     assert client.command(
         "UMENTEE01",
         GENERAL,
-        '/matchpath milestone add "<script>alert(1)</script> <b>x</b>" 2099-01-01',
+        '/matchpath milestone add "<script>alert(1)</script> <b>x</b>" 2027-06-01',
     )["ok"]
     client.command("UMENTEE01", GENERAL, "/matchpath milestone list")
     state = showing(client, "UMENTEE01", GENERAL, "alert(1)&lt;/script&gt; &lt;b&gt;")

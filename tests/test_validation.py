@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.access import Actor, resolve_actor
 from bot.db.base import Base
 from bot.db.engine import Database
 from bot.errors import InvalidInput
+from bot.mentees.milestones import MilestoneCreate, add_milestones
 from bot.mentees.service import log_item
 from bot.people import PersonSettings, valid_tz
 from bot.profile.schema import ExamIn, ProfileIn, UsceIn
@@ -100,3 +102,70 @@ def test_a_time_zone_name_that_is_no_zone_is_refused_plainly(name: str) -> None:
     assert refused.value.problems[0].where == "tz"
     with pytest.raises(ValidationError, match="time zone"):
         PersonSettings(tz=name[:64])
+
+
+@pytest.mark.parametrize(
+    ("patch", "where", "words"),
+    [
+        (
+            {"exams": [{"exam": "step1", "score": 230, "taken_on": "1989-12-31"}]},
+            "exams.0.taken_on",
+            "the exam date must be between 1990-01-01 and 2100-12-31",
+        ),
+        (
+            {"practice_scores": [{"exam": "step2ck", "score": 230, "taken_on": "9999-12-31"}]},
+            "practice_scores.0.taken_on",
+            "the practice test date must be between 1990-01-01",
+        ),
+        (
+            {"planned_exams": [{"exam": "step3", "planned_on": "0001-01-01"}]},
+            "planned_exams.0.planned_on",
+            "the planned exam date must be between 1990-01-01",
+        ),
+        (
+            {
+                "letters": [
+                    {
+                        "writer": "Dr. X",
+                        "specialty": "other",
+                        "us": True,
+                        "strong": True,
+                        "received_on": "1949-12-31",
+                    }
+                ]
+            },
+            "letters.0.received_on",
+            "the date the letter came must be between 1950-01-01",
+        ),
+    ],
+)
+def test_each_date_has_the_range_that_suits_it(
+    patch: dict[str, Any], where: str, words: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        ProfileIn.model_validate({**J1_PRELIM, **patch})
+    problems = InvalidInput.from_validation(caught.value).problems
+    assert any(p.where == where and words in p.message for p in problems), problems
+
+
+@pytest.mark.parametrize("due", [date(2016, 11, 1), date(2036, 12, 1), date(2100, 12, 31)])
+def test_a_due_date_too_far_from_today_is_refused(
+    session: Session, system: Actor, due: date
+) -> None:
+    """Today is 2026-11-02 here: a milestone may be due from a year ago to ten years ahead."""
+    build_programme(session, system)
+    mentor = resolve_actor(session, slack_user_id="UMENTOR1", admin_ids=frozenset(), now=system.now)
+    with pytest.raises(InvalidInput, match="the due date must be between 2025-11-01 and 2036-1"):
+        add_milestones(
+            session,
+            actor=mentor,
+            slack_user_id="UMENTEE1",
+            milestones=[MilestoneCreate(title="Book Step 3", due_on=due)],
+        )
+    added = add_milestones(
+        session,
+        actor=mentor,
+        slack_user_id="UMENTEE1",
+        milestones=[MilestoneCreate(title="Book Step 3", due_on=date(2036, 10, 1))],
+    )
+    assert [m.due_on for m in added] == [date(2036, 10, 1)]

@@ -15,6 +15,15 @@ MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_TEXT = 4000
+# ASCII only: `str.isdigit()` also accepts "²" and "②", which `int()` then refuses, and `int()`
+# accepts "٢" and "２", which nobody means in a score.
+NUMBER = re.compile(r"[0-9]{1,10}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def number(word: str) -> int | None:
+    """The word as a whole number written in ASCII digits, or None."""
+    return int(word) if NUMBER.fullmatch(word) else None
 
 
 class Sub(StrEnum):
@@ -163,16 +172,20 @@ def _exam(args: Args, word: str) -> Exam:
 
 
 def _day(args: Args, word: str) -> date:
+    """A calendar date written YYYY-MM-DD; whether it suits the field is the field's to say."""
     try:
-        return date.fromisoformat(word)
+        if ISO_DAY.fullmatch(word):
+            return date.fromisoformat(word)
     except ValueError:
-        raise args.fail(f"`{word[:20]}` is not a date like 2026-10-02") from None
+        pass
+    raise args.fail(f"`{word[:20]}` is not a date like 2026-10-02")
 
 
 def _score(args: Args, word: str) -> int:
-    if not word.isdigit() or not 1 <= int(word) <= 300:
+    score = number(word)
+    if score is None or not 1 <= score <= 300:
         raise args.fail(f"`{word[:20]}` is not a score between 1 and 300")
-    return int(word)
+    return score
 
 
 def _inline_exam(args: Args, rest: list[str]) -> dict[str, Any]:
@@ -186,9 +199,10 @@ def _inline_exam(args: Args, rest: list[str]) -> dict[str, Any]:
     else:
         values["score"] = _score(args, rest[1])
     if len(rest) == 5:
-        if rest[3].lower() != "attempt" or not rest[4].isdigit() or not 1 <= int(rest[4]) <= 9:
+        attempt = number(rest[4])
+        if rest[3].lower() != "attempt" or attempt is None or not 1 <= attempt <= 9:
             raise args.fail("end with `attempt N`, N from 1 to 9")
-        values["attempt"] = int(rest[4])
+        values["attempt"] = attempt
     return values
 
 
@@ -226,11 +240,12 @@ def _milestone(args: Args) -> Command:
             day=_day(args, rest[1]),
         )
     if verb in ("done", "drop"):
-        if len(rest) != 1 or not rest[0].isdigit() or not 1 <= int(rest[0]) < 2**31:
+        milestone = number(rest[0]) if len(rest) == 1 else None
+        if milestone is None or not 1 <= milestone < 2**31:
             raise args.fail(f"write `milestone {verb} ID` with the number from `milestone list`")
         if args.mentions:
             raise args.fail("the milestone number is enough; no @name needed")
-        return Command(Sub.MILESTONE, verb=verb, number=int(rest[0]))
+        return Command(Sub.MILESTONE, verb=verb, number=milestone)
     if verb == "list":
         if rest:
             raise args.fail(f"unexpected `{' '.join(rest)[:60]}`")

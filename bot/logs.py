@@ -11,14 +11,18 @@ say:
 - our own records (`matchpath.*`, Bolt's apart) pass at the configured level;
 - everyone else's, Bolt's included, pass at INFO or above only;
 - Bolt's signature-check record is cut to one line without the request;
-- tokens and the configured secrets are replaced by `[redacted]`, tracebacks included.
+- tokens and the configured secrets are replaced by `[redacted]`, tracebacks included;
+- a database error's traceback keeps its frames, classes and SQLSTATE, not its text.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+import traceback
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy.exc import DBAPIError
 
 OURS = "matchpath"
 BOLT = "matchpath.bolt"  # the logger handed to Bolt: Bolt's records, under our name
@@ -64,7 +68,11 @@ class LogHygiene(logging.Filter):
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            error = record.exc_info[1]
+            if error is not None and any(isinstance(e, DBAPIError) for e in _chain(error)):
+                record.exc_text = _withheld(error)
+            else:
+                record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
@@ -75,6 +83,29 @@ class LogHygiene(logging.Filter):
         for secret in self.hidden:
             text = text.replace(secret, REDACTED)
         return text
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _withheld(error: BaseException) -> str:
+    """A database error's traceback, classes and SQLSTATE, without its text: the text can hold
+    user data (the statement's parameters, which the engine hides, and on PostgreSQL the
+    failing row, which the server repeats in its DETAIL)."""
+    lines = ["Traceback (most recent call last):\n", *traceback.format_tb(error.__traceback__)]
+    for e in _chain(error):
+        name = f"{type(e).__module__}.{type(e).__qualname__}"
+        orig = e.orig if isinstance(e, DBAPIError) else None
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None)
+        driver = f" ({type(orig).__module__}.{type(orig).__qualname__})" if orig else ""
+        lines.append(f"{name}{driver}{f' [{code}]' if code else ''}: text withheld\n")
+    return "".join(lines).rstrip("\n")
 
 
 def configure_logging(level: int | str = logging.INFO, *, hidden: Iterable[str] = ()) -> None:

@@ -626,6 +626,26 @@ def test_out_of_range_dates_are_refused_naming_the_field(
     assert rows(db) == before
 
 
+def test_a_nul_is_refused_the_same_on_both_databases(bot: BotProcess, db: Database) -> None:
+    """A NUL in command text or a form: a refusal naming it, nothing stored, and the text kept
+    out of the log (PostgreSQL used to fail on it and log the SQL parameters; SQLite stored it)."""
+    before = rows(db)
+    secret = "nul-note-about-wellbeing"
+    typed = bot.command(f"checkin <@UMENTEE03> {secret}\x00 fine", "UMENTOR02")
+    assert "control character (U+0000)" in shown(typed.text())
+    assert "went wrong" not in typed.text()
+    form = bot.command("checkin <@UMENTEE03>", "UMENTOR02").responses[0]["opened_view"]
+    view = json.loads(form) if isinstance(form, str) else form
+    notes = {"notes": {"value": {"type": "plain_text_input", "value": f"{secret}\x00"}}}
+    refused = json.loads(bot.submit("UMENTOR02", view, notes).body)
+    assert refused["response_action"] == "errors"
+    assert "control character (U+0000)" in refused["errors"]["notes"]
+    after = rows(db)
+    assert after.pop("audit_event") >= before.pop("audit_event")  # the form's opening
+    assert after == before
+    assert secret not in bot.log()
+
+
 # -- dashboards -----------------------------------------------------------------------------
 
 

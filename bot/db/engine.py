@@ -25,6 +25,9 @@ READ_ONLY = "matchpath_read_only"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failed statement's parameters are a mentee's notes, names and scores: never in an
+    # error's text, which ends up in logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):

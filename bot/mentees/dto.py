@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.inputs import Line, Prose
 from bot.profile.schema import ProfileIn
 from bot.vocab import (
     ApplicantType,
@@ -80,7 +81,7 @@ class ProfileFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: Annotated[Line, Field(min_length=1, max_length=200)] | None = None
     applicant_type: ApplicantType
     visa: VisaNeed = VisaNeed.NONE
     ecfmg: EcfmgStatus = EcfmgStatus.NOT_STARTED
@@ -90,4 +91,4 @@ class ProfileFields(BaseModel):
     distinctive_story: bool = False
     checkpoint_cadence_days: Annotated[int, Field(ge=30, le=365)] = 180
     status: MenteeStatus = MenteeStatus.ACTIVE
-    notes: Annotated[str, Field(max_length=3000)] = ""
+    notes: Annotated[Prose, Field(max_length=3000)] = ""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.access import Actor, Capability, authorize
 from bot.dashboards import outbox as dashboard
 from bot.errors import InvalidInput
-from bot.inputs import DueDay
+from bot.inputs import DueDay, Line
 from bot.mentees.dto import MilestoneRead
 from bot.mentees.service import mentee_for
 from bot.models import Mentee, Milestone
@@ -26,10 +26,10 @@ DUE_BEHIND = timedelta(days=366)
 class MilestoneCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[Line, Field(min_length=1, max_length=200)]
     due_on: DueDay
-    kind: Annotated[str, Field(min_length=1, max_length=64)] = "free"
-    rule: Annotated[str, Field(max_length=32)] | None = None
+    kind: Annotated[Line, Field(min_length=1, max_length=64)] = "free"
+    rule: Annotated[Line, Field(max_length=32)] | None = None
 
 
 def add_milestones(

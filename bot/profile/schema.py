@@ -11,7 +11,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.inputs import EARLIEST, LATEST, ExamDay, PlannedExamDay, PracticeDay, dated
+from bot.inputs import EARLIEST, LATEST, ExamDay, Line, PlannedExamDay, PracticeDay, dated
 from bot.vocab import (
     ApplicantType,
     CycleOutcome,
@@ -28,7 +28,7 @@ from bot.vocab import (
 
 Score = Annotated[int, Field(ge=1, le=300, description="USMLE three-digit score (1-300)")]
 Attempt = Annotated[int, Field(ge=1, le=9)]
-Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+Text200 = Annotated[Line, Field(min_length=1, max_length=200)]
 MIN_DATE = EARLIEST
 MAX_DATE = LATEST
 
@@ -66,7 +66,7 @@ class PracticeScoreIn(Item):
 class UsceIn(Item):
     kind: UsceKind
     specialty: Specialty
-    institution: Annotated[str, Field(max_length=200)] | None = None
+    institution: Annotated[Line, Field(max_length=200)] | None = None
     us: bool = True
     start: Annotated[date, dated("start date")]
     end: Annotated[date, dated("end date")] | None = None
@@ -101,7 +101,7 @@ class ResearchIn(Item):
     kind: ResearchKind
     specialty: Specialty
     first_author: bool = False
-    title: Annotated[str, Field(min_length=1, max_length=500)]
+    title: Annotated[Line, Field(min_length=1, max_length=500)]
     date: Annotated[date, dated("research date")]
 
 

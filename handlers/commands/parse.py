@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from bot.inputs import unstorable
 from bot.vocab import Exam, PassFail, PracticeSource
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
@@ -73,6 +74,9 @@ def parse(text: str) -> Command:
     text = (text or "").strip().translate(SMART_QUOTES)
     if len(text) > MAX_TEXT:
         raise UsageError(None, f"that command is too long ({len(text)} characters)")
+    bad = unstorable(text, keep="\t\n\r")
+    if bad is not None:
+        raise UsageError(None, f"the text holds a control character (U+{ord(bad):04X}); remove it")
     if not text:
         return Command(Sub.HELP)
     head, _, rest = text.partition(" ")

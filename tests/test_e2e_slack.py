@@ -787,3 +787,76 @@ def test_forgeries_are_refused(
         status, _ = bot.post(request)
         assert status == 401
     assert rows(db) == before
+
+
+# -- user text reaching Slack --------------------------------------------------------------
+
+from tests.test_escaping import assert_inert  # noqa: E402
+
+HOSTILE = st.lists(
+    st.sampled_from(
+        [
+            *("<!channel>", "<!everyone>", "<!here>", "<https://evil.example|click me>"),
+            *("<!subteam^S1>", "&", "<", ">", "|", "a", " ", "Book Step 3"),
+        ]
+    ),
+    min_size=1,
+    max_size=6,
+).map("".join)
+
+
+def _sent_since(fake: FakeSlack, calls: int, responses: int) -> list[tuple[Any, bool]]:
+    """What the bot sent: each payload, and whether only the asker sees it."""
+    sent: list[tuple[Any, bool]] = []
+    for call in fake.calls()[calls:]:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            params = {
+                k: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+                for k, v in call.params.items()
+            }
+            to_asker = call.method == "chat.postEphemeral" or params.get("channel", "")[:1] == "D"
+            sent.append((params, to_asker))
+    sent += [(r.payload, True) for r in fake.responses[responses:]]
+    return sent
+
+
+@given(title=HOSTILE, writer=HOSTILE.map(lambda t: t + " <@UADMIN01>"))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_user_text_reaches_slack_inert(
+    bot: BotProcess, fake: FakeSlack, db: Database, title: str, writer: str
+) -> None:
+    """A milestone title and a letter writer full of broadcasts, links and a mention: in the
+    mentors' channel (thread lines, the card) and in replies, nothing pings or links."""
+    from datetime import UTC, datetime
+
+    from slack_sdk import WebClient
+
+    from bot.assessment.ruleset import load_ruleset
+    from bot.clock import FixedClock
+    from bot.reminders.sweep import run_sweep
+    from handlers.notifier import SlackNotifier
+
+    assume(title.strip() and writer.strip())
+    fake.add_channel("GMENTORS9", "mentors", is_private=True)
+    bot.command("dashboard channel <#GMENTORS9|mentors>", "UADMIN01")
+    calls, responses = len(fake.calls()), len(fake.responses)
+    added = bot.command(f'milestone add <@UMENTEE02> "{title}" 2027-01-15', "UMENTOR02")
+    assert "Milestone #" in added.text()
+    opened = bot.command("log letter <@UMENTEE02>", "UMENTOR02").responses[0]["opened_view"]
+    view = json.loads(opened) if isinstance(opened, str) else opened
+    values = {
+        "writer": {"value": {"type": "plain_text_input", "value": writer}},
+        "specialty": {"value": {"selected_option": {"value": "general_surgery"}}},
+        "received_on": {"value": {"selected_date": "2026-11-01"}},
+    }
+    assert bot.submit("UMENTOR02", view, values).status == 200
+    notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[]))
+    for _ in range(2):
+        run_sweep(db, notifier, FixedClock(datetime.now(UTC)), load_ruleset())
+    sent = _sent_since(fake, calls, responses)
+    channel = [p for p, to_asker in sent if not to_asker]
+    assert any("Milestone added" in json.dumps(p) for p in channel)  # the thread line went out
+    for payload, to_asker in sent:
+        assert_inert(payload, asker_only=to_asker, ours={"UMENTEE02", "UMENTOR02"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.dashboards.card import CardView
@@ -25,6 +26,8 @@ from handlers.payloads import MenteeRef
 
 EXAMS = {"step1": "Step 1", "step2ck": "Step 2 CK", "step3": "Step 3"}
 ROSTER_PAGE = 40  # mentee lines per thread reply, under the 50-block limit
+# A thread line ends with who did it, "(<@U…>)": the one mention in it that is ours.
+ATTRIBUTION = re.compile(r" \(&lt;@([UW][A-Z0-9]{2,30})&gt;\)$")
 
 
 def card_message(card: CardView, *, previous_link: str | None = None) -> dict[str, Any]:
@@ -60,18 +63,19 @@ def card_message(card: CardView, *, previous_link: str | None = None) -> dict[st
             button("Open profile", Action.OPEN_PROFILE, ref),
         ),
     ]
-    notes = [f"Status: {label(card.status)} · the thread below is {card.name}'s story"]
+    notes = [f"Status: {label(card.status)} · the thread below is {escape(card.name)}'s story"]
     if card.previous_thread:
+        # The link is ours (the workspace's address of the old thread).
         notes.append(f"Earlier history: {previous_link or 'the thread of the previous card'}")
-    blocks.append(context(*(escape(n) if "<http" not in n else n for n in notes)))
+    blocks.append(context(*notes))
     return message(blocks, f"Dashboard: {card.name}")
 
 
 def thread_line(text: str) -> dict[str, Any]:
-    # The text is ours, except for names and titles people typed: escape all but our mentions.
-    from handlers.blocks.lists import notice
-
-    return notice(text)
+    """A line in a card's thread, in the mentors' channel: names and titles in it were typed by
+    people, so all of it is escaped, but for the closing mention of who did it."""
+    safe = ATTRIBUTION.sub(r" (<@\1>)", escape(text))
+    return message([section(safe)], safe, escaped=True)
 
 
 def thread_link(workspace_url: str | None, channel: str | None, ts: str | None) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,7 @@ from handlers.blocks.kit import (
     header,
     message,
     section,
+    with_mentions,
 )
 from handlers.ids import Action
 from handlers.payloads import FlagRef, MenteeRef, MilestoneRef
@@ -91,11 +91,8 @@ def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]
     return message(blocks, f"Plan for {name}: {len(plan.items)} milestones")
 
 
-MENTION_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
-
-
 def notice(text: str) -> dict[str, Any]:
-    """A short reply (confirmations, refusals). Text may hold user input, so it is escaped,
-    except for our own user mentions, which should render as names."""
-    safe = MENTION_ESCAPED.sub(r"<@\1>", escape(text))
-    return message([section(safe)], text)
+    """A short reply to the asker alone (confirmations, refusals). Text may hold user input,
+    so it is escaped, in the blocks and the fallback alike, but for user mentions."""
+    safe = with_mentions(text)
+    return message([section(safe)], safe, escaped=True)

@@ -24,6 +24,7 @@ from bot.errors import DomainError, InvalidInput
 from bot.logs import configure_logging
 from bot.private_files import PrivateOutput, UnwritablePath
 from bot.roster.service import export_roster, import_roster, parse_roster
+from bot.vocab import plural
 
 log = logging.getLogger("matchpath")
 
@@ -82,7 +83,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     db = open_database(settings)
     with db.unit_of_work() as session:
         count = import_roster(session, actor=Actor.system(SystemClock().now()), roster=roster)
-    print(f"imported {count} mentees, {len(roster.mentors)} mentors, {len(roster.admins)} admins")
+    print(
+        f"imported {plural(count, 'mentee')}, {plural(len(roster.mentors), 'mentor')}, "
+        f"{plural(len(roster.admins), 'admin')}"
+    )
     return 0
 
 

@@ -8,9 +8,9 @@ from bot.assessment.conditions import Condition
 from bot.assessment.dto import RuleNote
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Ruleset
-from bot.assessment.wording import EXAM_NAMES, pathway_name, plural
+from bot.assessment.wording import EXAM_NAMES, pathway_name
 from bot.profile.schema import CycleIn, ProfileIn
-from bot.vocab import CycleOutcome, EcfmgStatus, PassFail, Pathway, UsceKind, Verdict
+from bot.vocab import CycleOutcome, EcfmgStatus, PassFail, Pathway, UsceKind, Verdict, label, plural
 
 
 def red_flags(profile: ProfileIn, facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
@@ -128,7 +128,7 @@ def _no_parallel(
                     text=(
                         f"The {cycle.season} cycle applied only to {pathway_name(tracks[0])} "
                         f"({plural(cycle.applications[tracks[0]], 'programme')}), now a "
-                        f"{verdict.value.replace('_', ' ')}, with no parallel track"
+                        f"{label(verdict)}, with no parallel track"
                     ),
                 )
             )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.assessment.dto import Assessment, PathwayVerdict, RuleNote
 from bot.assessment.wording import pathway_name
-from bot.vocab import Effect
+from bot.vocab import Effect, Verdict, label
 
 MARKS = {Effect.POSITIVE: "+", Effect.NEGATIVE: "-", Effect.NEUTRAL: "·"}
 
 
-def verdict_label(verdict: str) -> str:
-    return verdict.replace("_", " ")
+def verdict_label(verdict: Verdict) -> str:
+    return label(verdict)
 
 
 def render_text(assessment: Assessment) -> str:

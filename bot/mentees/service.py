@@ -49,7 +49,7 @@ from bot.profile.schema import (
     UsceIn,
 )
 from bot.profile.store import PROFILE_FIELDS, add_profile_items, item_row, load_profiles
-from bot.vocab import AuditOutcome, Pathway
+from bot.vocab import AuditOutcome, Pathway, label
 
 ProfileItem = ExamIn | PlannedExamIn | PracticeScoreIn | UsceIn | LetterIn | ResearchIn | CycleIn
 
@@ -201,20 +201,20 @@ def describe_item(item: ProfileItem) -> str:
     """One line naming the item, for confirmations and the dashboard thread (no scores)."""
     match item:
         case ExamIn():
-            return f"{item.exam} result (attempt {item.attempt}, {item.taken_on})"
+            return f"{label(item.exam)} result (attempt {item.attempt}, {item.taken_on})"
         case PlannedExamIn():
-            return f"{item.exam} planned for {item.planned_on}"
+            return f"{label(item.exam)} planned for {item.planned_on}"
         case PracticeScoreIn():
-            return f"{item.source} practice score for {item.exam} ({item.taken_on})"
+            return f"{label(item.source)} practice score for {label(item.exam)} ({item.taken_on})"
         case UsceIn():
-            return f"{item.kind.replace('_', ' ')} in {item.specialty.replace('_', ' ')}"
+            return f"{label(item.kind)} in {label(item.specialty)}"
         case LetterIn():
             strength = "strong " if item.strong else ""
             return f"{strength}letter from {item.writer}"
         case ResearchIn():
-            return f"{item.kind.replace('_', ' ')}: {item.title}"
+            return f"{label(item.kind)}: {item.title}"
         case CycleIn():
-            return f"{item.season} application cycle ({item.outcome})"
+            return f"{item.season} application cycle ({label(item.outcome)})"
 
 
 def list_mentees(session: Session, *, actor: Actor) -> list[MenteeSummary]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.assessment.dto import Assessment, PathwayVerdict
-from bot.vocab import Effect, Verdict
+from bot.vocab import Effect, Verdict, label
 from handlers.blocks.kit import (
     Blocks,
     actions,
@@ -14,7 +14,6 @@ from handlers.blocks.kit import (
     divider,
     escape,
     header,
-    label,
     message,
     section,
 )

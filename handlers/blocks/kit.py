@@ -109,7 +109,3 @@ def message(blocks: Blocks, text: str, *, escaped: bool = False) -> dict[str, An
     escaped like any user text, unless the caller has escaped it already.
     """
     return {"blocks": blocks[:50], "text": clip(text if escaped else escape(text), 3000)}
-
-
-def label(value: str) -> str:
-    return value.replace("_", " ")

@@ -8,6 +8,7 @@ from typing import Any
 from bot.flags.service import FlagRead
 from bot.mentees.dto import MilestoneRead
 from bot.plans.builder import PlanPreview
+from bot.vocab import plural
 from handlers.blocks.kit import (
     Blocks,
     actions,
@@ -47,7 +48,7 @@ def milestone_list(name: str, milestones: list[MilestoneRead], *, today: date) -
         )
     if len(milestones) > MAX_ROWS:
         blocks.append(context(f"{len(milestones) - MAX_ROWS} more not shown."))
-    return message(blocks, f"{len(milestones)} open milestones for {name}")
+    return message(blocks, f"{plural(len(milestones), 'open milestone')} for {name}")
 
 
 def flag_list(flags: list[FlagRead]) -> dict[str, Any]:
@@ -66,7 +67,7 @@ def flag_list(flags: list[FlagRead]) -> dict[str, Any]:
         )
     if len(flags) > MAX_ROWS:
         blocks.append(context(f"{len(flags) - MAX_ROWS} more not shown."))
-    return message(blocks, f"{len(flags)} open flags")
+    return message(blocks, plural(len(flags), "open flag"))
 
 
 def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]
                 )
             )
         )
-    return message(blocks, f"Plan for {name}: {len(plan.items)} milestones")
+    return message(blocks, f"Plan for {name}: {plural(len(plan.items), 'milestone')}")
 
 
 def notice(text: str) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def _item(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:
     item = parse_form(spec, model, values)
     with deps.db.unit_of_work() as session:
         logged = log_item(session, actor=actor, slack_user_id=form.mentee, item=item)  # type: ignore[arg-type]
-    return f"Logged for <@{form.mentee}>: {logged.summary}."
+    return f"Logged for <@{form.mentee}>: {logged.confirmation}."
 
 
 def _checkin(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:

@@ -190,6 +190,23 @@ def test_log_exam_inline(bot: BotProcess, db: Database) -> None:
     assert _count(db, ExamResult) == before + 1
 
 
+def test_log_exam_inline_works_out_a_retake(bot: BotProcess, db: Database) -> None:
+    """Maya sat Step 2 CK once (228): a new result is attempt 2, said with its score."""
+    reply = bot.command("log exam <@UMENTEE01> step2ck 241 2026-11-25", "UMENTOR01")
+    assert "Logged for <@UMENTEE01>: Step 2 CK 241 (attempt 2, 2026-11-25)." in reply.text()
+    with db.read_only() as session:
+        stored = session.execute(
+            select(ExamResult.attempt, ExamResult.score)
+            .join(Mentee, Mentee.id == ExamResult.mentee_id)
+            .join(Person, Person.id == Mentee.person_id)
+            .where(Person.slack_user_id == "UMENTEE01", ExamResult.exam == "step2ck")
+            .order_by(ExamResult.attempt)
+        ).all()
+    assert [tuple(row) for row in stored] == [(1, 228), (2, 241)]
+    again = bot.command("log exam <@UMENTEE01> step2ck 241 2026-11-25", "UMENTOR01")
+    assert "taken on 2026-11-25 is already recorded (attempt 2)" in again.text()
+
+
 def test_log_letter_modal_errors_then_saves(bot: BotProcess, fake: FakeSlack, db: Database) -> None:
     reply = bot.command("log letter", "UMENTEE01")
     opened = reply.responses[0]

@@ -17,7 +17,7 @@ from bot.errors import InvalidInput
 from bot.mentees.milestones import MilestoneCreate, add_milestones
 from bot.mentees.service import log_item
 from bot.people import PersonSettings, valid_tz
-from bot.profile.schema import ExamIn, ProfileIn, UsceIn
+from bot.profile.schema import ExamIn, PracticeScoreIn, ProfileIn, UsceIn
 from tests.factories import J1_PRELIM, build_programme
 
 
@@ -169,3 +169,45 @@ def test_a_due_date_too_far_from_today_is_refused(
         milestones=[MilestoneCreate(title="Book Step 3", due_on=date(2036, 10, 1))],
     )
     assert [m.due_on for m in added] == [date(2036, 10, 1)]
+
+
+def _mentor(session: Session, system: Actor) -> Actor:
+    build_programme(session, system)
+    return resolve_actor(session, slack_user_id="UMENTOR1", admin_ids=frozenset(), now=system.now)
+
+
+def test_an_exam_without_an_attempt_is_the_next_attempt(session: Session, system: Actor) -> None:
+    """UMENTEE1 sat Step 2 CK once (230): a new result is attempt 2, and the answer says so."""
+    mentor = _mentor(session, system)
+    retake = ExamIn.model_validate({"exam": "step2ck", "score": 241, "taken_on": "2026-10-25"})
+    logged = log_item(session, actor=mentor, slack_user_id="UMENTEE1", item=retake)
+    assert logged.confirmation == "Step 2 CK 241 (attempt 2, 2026-10-25)"
+    assert "241" not in logged.summary  # the dashboard thread never shows scores
+    third = ExamIn.model_validate({"exam": "step2ck", "score": 245, "taken_on": "2026-10-30"})
+    assert (
+        "attempt 3"
+        in log_item(session, actor=mentor, slack_user_id="UMENTEE1", item=third).confirmation
+    )
+    first = ExamIn.model_validate({"exam": "step3", "result": "pass", "taken_on": "2026-10-01"})
+    assert log_item(session, actor=mentor, slack_user_id="UMENTEE1", item=first).confirmation == (
+        "Step 3 pass (attempt 1, 2026-10-01)"
+    )
+
+
+def test_a_taken_attempt_or_date_is_refused_saying_what_is_free(
+    session: Session, system: Actor
+) -> None:
+    mentor = _mentor(session, system)
+    taken = ExamIn(exam="step2ck", score=241, attempt=1, taken_on=date(2026, 10, 25))
+    with pytest.raises(InvalidInput, match="Step 2 CK attempt 1 is already recorded; the next"):
+        log_item(session, actor=mentor, slack_user_id="UMENTEE1", item=taken)
+    same_day = ExamIn.model_validate({"exam": "step2ck", "score": 230, "taken_on": "2023-03-01"})
+    with pytest.raises(InvalidInput, match="Step 2 CK taken on 2023-03-01 is already recorded"):
+        log_item(session, actor=mentor, slack_user_id="UMENTEE1", item=same_day)
+
+
+def test_a_practice_score_confirmation_gives_the_score(session: Session, system: Actor) -> None:
+    mentor = _mentor(session, system)
+    practice = PracticeScoreIn(exam="step2ck", score=221, taken_on=date(2026, 10, 1))
+    logged = log_item(session, actor=mentor, slack_user_id="UMENTEE1", item=practice)
+    assert logged.confirmation == "NBME practice score 221 for Step 2 CK (2026-10-01)"

@@ -53,19 +53,12 @@ def verdict_change(pathway: str, before: str, after: str) -> str:
     return f"{label(Pathway(pathway))}: {label(Verdict(before))} → {label(Verdict(after))}"
 
 
-def result_text(exam: ExamIn) -> str:
-    """An exam's score, or its pass/fail result, as people read it."""
-    if exam.score is not None:
-        return str(exam.score)
-    return label(exam.result) if exam.result is not None else "—"
-
-
 def exam_summary(exams: list[ExamIn], exam: Exam) -> str:
     sat = sorted((e for e in exams if e.exam is exam), key=lambda e: e.attempt)
     if not sat:
         return "—"
     last = sat[-1]
-    return result_text(last) + (f" (attempt {last.attempt})" if last.attempt > 1 else "")
+    return last.result_text() + (f" (attempt {last.attempt})" if last.attempt > 1 else "")
 
 
 def build_card(session: Session, mentee: Mentee, *, ruleset: Ruleset, now: datetime) -> CardView:

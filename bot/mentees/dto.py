@@ -73,7 +73,8 @@ class ItemLogged(Frozen):
     mentee_id: int
     kind: str
     id: int
-    summary: str
+    summary: str  # for the dashboard thread: no scores
+    confirmation: str  # for the person who logged it: scores, and the attempt it was stored as
 
 
 class ProfileFields(BaseModel):

@@ -158,7 +158,7 @@ def log_item(
     """Add one item (exam, letter, USCE, research, cycle, practice score, planned exam)."""
     kind = type(item).__name__.removesuffix("In").lower()
     mentee = mentee_for(session, actor, slack_user_id, Capability.LOG_ITEM, f"item.add.{kind}")
-    _check_item(session, mentee, item)
+    item = _check_item(session, mentee, item)
     if isinstance(item, ExamIn | PlannedExamIn):
         # Sitting an exam settles its plan; a new plan replaces the old one.
         session.execute(
@@ -182,19 +182,56 @@ def log_item(
         kind=kind,
         id=row.id,
         summary=describe_item(item),
+        confirmation=confirm_item(item),
     )
 
 
-def _check_item(session: Session, mentee: Mentee, item: ProfileItem) -> None:
+def _check_item(session: Session, mentee: Mentee, item: ProfileItem) -> ProfileItem:
+    """The item as it will be stored (an exam gets its attempt number), or a refusal."""
     profile = load_profiles(session, [mentee])[mentee.id]
-    if isinstance(item, ExamIn) and any(
-        e.exam == item.exam and e.attempt == item.attempt for e in profile.exams
-    ):
-        raise InvalidInput.single(
-            "attempt", f"{item.exam} attempt {item.attempt} is already recorded"
-        )
+    if isinstance(item, ExamIn):
+        return numbered_attempt([e for e in profile.exams if e.exam is item.exam], item)
     if isinstance(item, CycleIn) and any(c.season == item.season for c in profile.cycles):
         raise InvalidInput.single("season", f"the {item.season} season is already recorded")
+    return item
+
+
+def numbered_attempt(sat: list[ExamIn], exam: ExamIn) -> ExamIn:
+    """A result without an attempt number is the next attempt; one given must be free, and a
+    day already on record is the same sitting logged twice."""
+    name = label(exam.exam)
+    after = max((e.attempt for e in sat), default=0) + 1
+    twice = next((e for e in sat if e.taken_on == exam.taken_on), None)
+    if twice is not None:
+        raise InvalidInput.single(
+            "taken_on",
+            f"{name} taken on {exam.taken_on} is already recorded (attempt {twice.attempt})",
+        )
+    if "attempt" in exam.model_fields_set:
+        if any(e.attempt == exam.attempt for e in sat):
+            raise InvalidInput.single(
+                "attempt",
+                f"{name} attempt {exam.attempt} is already recorded; the next is attempt {after}",
+            )
+        return exam
+    if after > 9:
+        raise InvalidInput.single("attempt", f"{name} already has 9 attempts on record")
+    return exam.model_copy(update={"attempt": after})
+
+
+def confirm_item(item: ProfileItem) -> str:
+    """What was stored, for the person who logged it: with the score and the attempt."""
+    match item:
+        case ExamIn():
+            return (
+                f"{label(item.exam)} {item.result_text()} (attempt {item.attempt}, {item.taken_on})"
+            )
+        case PracticeScoreIn():
+            return (
+                f"{label(item.source)} practice score {item.score} for {label(item.exam)} "
+                f"({item.taken_on})"
+            )
+    return describe_item(item)
 
 
 def describe_item(item: ProfileItem) -> str:

@@ -24,6 +24,7 @@ from bot.vocab import (
     Specialty,
     UsceKind,
     VisaNeed,
+    label,
 )
 
 Score = Annotated[int, Field(ge=1, le=300, description="USMLE three-digit score (1-300)")]
@@ -49,6 +50,10 @@ class ExamIn(Item):
         if self.score is None and self.result is None:
             raise ValueError("give a score or a result (pass/fail)")
         return self
+
+    def result_text(self) -> str:
+        """The score, or the pass/fail result, as people read it."""
+        return str(self.score) if self.score is not None else label(self.result or PassFail.PASS)
 
 
 class PlannedExamIn(Item):

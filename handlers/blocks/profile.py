@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.dashboards.card import result_text
 from bot.mentees.dto import MenteeRead
 from bot.profile.schema import ExamIn
 from bot.vocab import Exam, Specialty, UsceKind, label
@@ -27,7 +26,7 @@ def exam_line(exams: list[ExamIn], exam: Exam) -> str:
     sat = [e for e in exams if e.exam is exam]
     if not sat:
         return "—"
-    return ", ".join(f"{result_text(e)} (attempt {e.attempt})" for e in sat)
+    return ", ".join(f"{e.result_text()} (attempt {e.attempt})" for e in sat)
 
 
 def profile_card(mentee: MenteeRead, *, today: date) -> dict[str, Any]:

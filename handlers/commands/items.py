@@ -26,7 +26,7 @@ def log_command(call: Call, cmd: Command) -> None:
     item = validated(INLINE[kind], cmd.inline)
     with call.deps.db.unit_of_work() as session:
         logged = log_item(session, actor=call.actor, slack_user_id=mentee_id, item=item)  # type: ignore[arg-type]
-    call.reply(notice(f"Logged for <@{mentee_id}>: {logged.summary}."))
+    call.reply(notice(f"Logged for <@{mentee_id}>: {logged.confirmation}."))
 
 
 def open_item_form(call: Call, mentee_id: str, kind: ItemKind) -> None:

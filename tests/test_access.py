@@ -18,7 +18,14 @@ from bot.flags.service import list_flags
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.dto import ProfileFields
 from bot.mentees.milestones import MilestoneCreate, add_milestones, list_milestones
-from bot.mentees.service import assign, forget, get_mentee, log_item, update_profile
+from bot.mentees.service import (
+    assign,
+    forget,
+    get_mentee,
+    log_item,
+    mentee_choice,
+    update_profile,
+)
 from bot.models import AuditEvent
 from bot.plans.service import preview_plan, save_plan
 from bot.profile.schema import LetterIn
@@ -141,3 +148,33 @@ def _audit_count(session: Session, actor: Actor) -> int:
         )
         or 0
     )
+
+
+# Who is asked "which mentee?" when a subcommand names nobody: the mentee means themself;
+# a mentor or admin picks from the mentees they may see; anyone else gets the same denial as
+# before (their own id, which then fails the access check exactly as it always did).
+CHOICES = {
+    "admin": (None, ["Mentee One", "Mentee Two"]),
+    "mentor": (None, ["Mentee One"]),
+    "other_mentor": (None, ["Mentee Two"]),
+    "mentee": ("UMENTEE1", []),
+    "other_mentee": ("UMENTEE2", []),
+    "stranger": ("USTRANGER", []),
+}
+
+
+@pytest.mark.parametrize("role", sorted(CHOICES))
+def test_who_a_subcommand_without_a_name_means(session: Session, system: Actor, role: str) -> None:
+    programme = build_programme(session, system)
+    actor = programme.as_role(role)
+    choice = mentee_choice(session, actor=actor)
+    own, names = CHOICES[role]
+    assert choice.own == own
+    assert [m.name for m in choice.mentees] == names
+
+
+def test_a_mentor_who_is_also_a_mentee_means_themself(session: Session, system: Actor) -> None:
+    programme = build_programme(session, system)
+    assign(session, actor=programme.admin, mentee_slack_id="UMENTEE1", mentor_slack_id="UMENTEE2")
+    choice = mentee_choice(session, actor=programme.other_mentee)
+    assert (choice.own, choice.mentees) == ("UMENTEE2", [])

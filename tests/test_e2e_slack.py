@@ -169,6 +169,91 @@ def test_mentee_sees_own_profile_without_naming_themself(bot: BotProcess) -> Non
     assert "Tariq Haddad" in bot.command("profile", "UMENTEE02").text()
 
 
+# -- a subcommand that names nobody ---------------------------------------------------------
+
+UNNAMED = [
+    "profile",
+    "assess",
+    "plan",
+    "log letter",
+    "log exam step2ck 241 2026-11-20",
+    "milestone list",
+    'milestone add "Book Step 3" 2027-01-15',
+]
+
+
+def _buttons(reply: Any) -> dict[str, str]:
+    """The picker's buttons: mentee name -> button value."""
+    found = {}
+    for payload in reply.responses:
+        for block in payload.get("blocks", []):
+            for element in block.get("elements", []):
+                if element.get("action_id") == Action.PICK_MENTEE:
+                    found[element["text"]["text"]] = element["value"]
+    return found
+
+
+@pytest.mark.parametrize("text", UNNAMED)
+@pytest.mark.parametrize(
+    ("user", "offered"),
+    [
+        ("UADMIN01", {"Maya Rahman", "Tariq Haddad", "Lucia Moreno", "Daniel Okafor"}),
+        ("UMENTOR01", {"Maya Rahman", "Daniel Okafor"}),
+        ("UMENTOR02", {"Tariq Haddad", "Lucia Moreno"}),
+    ],
+)
+def test_staff_without_a_name_are_asked_which_mentee(
+    bot: BotProcess, db: Database, text: str, user: str, offered: set[str]
+) -> None:
+    before = rows(db)
+    reply = bot.command(text, user)
+    shown_text = shown(reply.text())
+    assert "Which mentee?" in shown_text
+    assert DENIED not in shown_text
+    assert set(_buttons(reply)) == offered
+    for payload in reply.responses:
+        assert_valid_message(payload)
+    after = rows(db)
+    assert after.pop("audit_event") > before.pop("audit_event")  # who was shown whom
+    assert after == before
+
+
+@pytest.mark.parametrize("text", UNNAMED)
+def test_a_stranger_without_a_name_gets_the_same_denial(bot: BotProcess, text: str) -> None:
+    reply = shown(bot.command(text, "USTRANGER").text())
+    assert DENIED in reply
+    assert "Which mentee?" not in reply
+
+
+def test_a_picked_mentee_gets_the_command(bot: BotProcess, db: Database) -> None:
+    picked = _buttons(bot.command("assess", "UMENTOR01"))["Maya Rahman"]
+    assert "Assessment: Maya Rahman" in bot.click("UMENTOR01", Action.PICK_MENTEE, picked).text()
+    before = _count(db, Milestone)
+    ask = bot.command('milestone add "Pick-me milestone" 2027-02-01', "UMENTOR01")
+    added = bot.click("UMENTOR01", Action.PICK_MENTEE, _buttons(ask)["Daniel Okafor"])
+    assert "Pick-me milestone" in added.text()
+    assert "<@UMENTEE04>" in added.text()
+    assert _count(db, Milestone) == before + 1
+    form = bot.click(
+        "UMENTOR01",
+        Action.PICK_MENTEE,
+        _buttons(bot.command("log letter", "UMENTOR01"))["Maya Rahman"],
+    )
+    assert form.responses[0]["accepted"]
+    assert "Log a letter" in json.dumps(form.responses[0]["opened_view"])
+    # The button's value is not trusted: a forged one naming someone else's mentee is denied,
+    # and one carrying another subcommand is out of date.
+    forged = json.loads(picked) | {"mentee": "UMENTEE02"}
+    assert DENIED in shown(bot.click("UMENTOR01", Action.PICK_MENTEE, json.dumps(forged)).text())
+    other = json.loads(picked) | {"text": "forget"}
+    assert "out of date" in bot.click("UMENTOR01", Action.PICK_MENTEE, json.dumps(other)).text()
+
+
+def test_a_mentee_without_a_name_means_themself(bot: BotProcess) -> None:
+    assert "Assessment: Maya Rahman" in bot.command("assess", "UMENTEE01").text()
+    assert DENIED in shown(bot.command("plan", "UMENTEE01").text())  # as before: mentors plan
+
+
 # -- logging items --------------------------------------------------------------------------
 
 

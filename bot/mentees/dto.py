@@ -69,6 +69,14 @@ class MenteeSummary(Frozen):
     targets: list[Pathway]
 
 
+class MenteeChoice(Frozen):
+    """Whom a subcommand that names nobody is about: `own` (the actor themself), or, when that
+    is None, one of `mentees` for the actor to pick."""
+
+    own: str | None
+    mentees: list[PersonRef] = []
+
+
 class ItemLogged(Frozen):
     mentee_id: int
     kind: str

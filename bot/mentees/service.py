@@ -25,6 +25,7 @@ from bot.errors import AccessDenied, Conflict, InvalidInput
 from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import (
     ItemLogged,
+    MenteeChoice,
     MenteeRead,
     MenteeSummary,
     PersonRef,
@@ -66,6 +67,19 @@ def mentee_for(
     """The mentee named by a Slack id, if the actor may act on them this way (audited)."""
     mentee = find_mentee(session, slack_user_id)
     return authorize(session, actor, mentee, capability, action, subject_slack_id=slack_user_id)
+
+
+def mentee_choice(session: Session, *, actor: Actor) -> MenteeChoice:
+    """Whom a subcommand that names nobody means. An enrolled mentee means themself; a mentor
+    or an admin picks one of the mentees they may see. Anyone else also "means themself", so
+    the access check that follows refuses them exactly as it refuses any name they could give.
+    """
+    own = MenteeChoice(own=actor.slack_user_id)
+    if find_mentee(session, actor.slack_user_id) is not None:
+        return own
+    if not actor.is_admin and not is_mentor(session, actor):
+        return own
+    return MenteeChoice(own=None, mentees=[m.person for m in list_mentees(session, actor=actor)])
 
 
 def enroll(

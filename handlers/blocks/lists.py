@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.flags.service import FlagRead
-from bot.mentees.dto import MilestoneRead
+from bot.mentees.dto import MilestoneRead, PersonRef
 from bot.plans.builder import PlanPreview
 from bot.vocab import plural
 from handlers.blocks.kit import (
@@ -21,9 +21,10 @@ from handlers.blocks.kit import (
     with_mentions,
 )
 from handlers.ids import Action
-from handlers.payloads import FlagRef, MenteeRef, MilestoneRef
+from handlers.payloads import PICK_TEXT, FlagRef, MenteePick, MenteeRef, MilestoneRef
 
 MAX_ROWS = 20  # two blocks each: stays far under the 50-block message limit
+MAX_PICKS = 20  # mentee buttons under "Which mentee?"; more are named with @
 
 
 def milestone_list(name: str, milestones: list[MilestoneRead], *, today: date) -> dict[str, Any]:
@@ -90,6 +91,27 @@ def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]
             )
         )
     return message(blocks, f"Plan for {name}: {plural(len(plan.items), 'milestone')}")
+
+
+def mentee_picker(mentees: list[PersonRef], text: str) -> dict[str, Any]:
+    """ "Which mentee?": a button per mentee that runs the command again for them."""
+    typed = f"`/matchpath {escape(text)}`"
+    offered = mentees[:MAX_PICKS] if len(text) <= PICK_TEXT else []
+    if not mentees:
+        ask = f"{typed} is about one mentee: add their @name to the command."
+    else:
+        ask = f"{typed} is about one mentee: pick one, or add their @name to the command."
+    blocks: Blocks = [section(f"*Which mentee?* {ask}")]
+    if offered:
+        pick = [MenteePick(mentee=m.slack_user_id, text=text).dump() for m in offered]
+        blocks.append(
+            actions(*(button(m.name, Action.PICK_MENTEE, pick[i]) for i, m in enumerate(offered)))
+        )
+    if len(mentees) > MAX_PICKS:
+        blocks.append(context(f"{len(mentees) - MAX_PICKS} more: add their @name to the command."))
+    if not mentees:
+        blocks.append(context("You have no mentees yet; an admin assigns them."))
+    return message(blocks, "Which mentee?")
 
 
 def notice(text: str) -> dict[str, Any]:

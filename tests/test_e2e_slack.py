@@ -963,3 +963,70 @@ def test_user_text_reaches_slack_inert(
     assert any("Milestone added" in json.dumps(p) for p in channel)  # the thread line went out
     for payload, to_asker in sent:
         assert_inert(payload, asker_only=to_asker, ours={"UMENTEE02", "UMENTOR02"})
+
+
+# -- enrolling someone who may be enrolled already -------------------------------------------
+
+
+def _enrol_answer(bot: BotProcess, fake: FakeSlack, user: str, target: str) -> tuple[str, Any]:
+    """What `enroll @target` shows, and, when it opens the form, what saving it answers."""
+    reply = bot.command(f"enroll <@{target}>", user)
+    opened = reply.responses[0].get("opened_view")
+    if opened is None:
+        return shown(reply.text()).replace(target, "TARGET"), None
+    view = json.loads(opened) if isinstance(opened, str) else opened
+    view["id"] = f"V{time.monotonic_ns()}"
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Entered Name"}},
+        "applicant_type": {"value": {"selected_option": {"value": "non_us_img"}}},
+        "visa": {"value": {"selected_option": {"value": "j1"}}},
+        "ecfmg": {"value": {"selected_option": {"value": "certified"}}},
+        "checkpoint_cadence_days": {"value": {"type": "number_input", "value": "180"}},
+        "status": {"value": {"selected_option": {"value": "active"}}},
+    }
+    before = len(fake.calls("chat.postEphemeral"))
+    assert bot.submit(user, view, values).status == 200
+    answer = wait_for(lambda: fake.calls("chat.postEphemeral")[before:], what="the answer")
+    form = json.dumps({k: v for k, v in view.items() if k not in ("private_metadata", "id")})
+    return form, json.dumps(answer[0].params.get("text")).replace(target, "TARGET")
+
+
+@pytest.mark.parametrize(
+    ("user", "told"),
+    [("UADMIN01", True), ("UMENTOR01", True), ("UMENTOR02", False)],
+)
+def test_enrolling_an_enrolled_mentee_says_so_only_to_those_who_may_know(
+    bot: BotProcess, fake: FakeSlack, db: Database, user: str, told: bool
+) -> None:
+    """Maya is enrolled (mentored by UMENTOR01). An admin or her mentor is told at once, with
+    her profile a click away; another mentor sees the form and then an answer that read the
+    same as for someone new, and nothing of Maya's changes."""
+    if told:
+        reply = bot.command("enroll <@UMENTEE01>", user)
+        text = shown(reply.text())
+        assert "<@UMENTEE01> is already enrolled" in text
+        assert Action.OPEN_PROFILE in text
+        assert "opened_view" not in reply.responses[0]
+        return
+    new = f"UNEW{user[-2:]}X"
+    fake.add_user(new, "Not Yet Enrolled")
+    enrolled, unknown = (
+        _enrol_answer(bot, fake, user, "UMENTEE01"),
+        _enrol_answer(bot, fake, user, new),
+    )
+    assert enrolled == unknown
+    assert "an admin can assign you" in unknown[1]
+    with db.read_only() as session:
+        names = dict(session.execute(select(Person.slack_user_id, Person.display_name)).all())
+    assert names["UMENTEE01"] == "Maya Rahman"  # the form's answers went nowhere
+    assert names[new] == "Entered Name"  # the new person is enrolled, by this mentor
+    assert "Entered Name" in bot.command(f"profile <@{new}>", user).text()
+    assert DENIED in shown(bot.command("profile <@UMENTEE01>", user).text())
+
+
+@pytest.mark.parametrize("user", ["UMENTEE02", "USTRANGER"])
+def test_enrolling_reads_the_same_for_mentees_and_strangers(bot: BotProcess, user: str) -> None:
+    enrolled = shown(bot.command("enroll <@UMENTEE01>", user).text())
+    unknown = shown(bot.command("enroll <@UNOBODY88>", user).text())
+    assert "Only admins and mentors can enrol mentees" in enrolled
+    assert enrolled.replace("UMENTEE01", "X") == unknown.replace("UNOBODY88", "X")

@@ -21,7 +21,7 @@ from bot.access import (
     role_for,
 )
 from bot.dashboards import outbox as dashboard
-from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.errors import AccessDenied, Conflict, DomainError, InvalidInput
 from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import (
     ItemLogged,
@@ -32,6 +32,7 @@ from bot.mentees.dto import (
     ProfileFields,
 )
 from bot.models import (
+    AuditEvent,
     CheckIn,
     Mentee,
     MentorAssignment,
@@ -82,6 +83,38 @@ def mentee_choice(session: Session, *, actor: Actor) -> MenteeChoice:
     return MenteeChoice(own=None, mentees=[m.person for m in list_mentees(session, actor=actor)])
 
 
+class EnrolmentWithheld(DomainError):
+    """The person is enrolled already and the actor may not know it: the caller answers as it
+    answers a new enrolment, and nothing was written (but the audit row of the attempt)."""
+
+    def __init__(self, record: AuditEvent) -> None:
+        super().__init__()
+        self.after_rollback = (record,)
+
+
+def may_enrol(session: Session, actor: Actor) -> bool:
+    return actor.is_admin or is_mentor(session, actor)
+
+
+def enrolment_check(session: Session, *, actor: Actor, slack_user_id: str) -> bool:
+    """Before the enrolment form opens. True: the person is enrolled and the actor may be told
+    (an admin, or one of their mentors). False: open the form, whether or not they are enrolled,
+    so the answer reads the same to anyone else. A mentee or a stranger may not enrol anyone."""
+    if not may_enrol(session, actor):
+        raise AccessDenied("Only admins and mentors can enrol mentees.")
+    mentee = find_mentee(session, slack_user_id)
+    told = mentee is not None and role_for(session, actor, mentee) in (Role.ADMIN, Role.MENTOR)
+    audit(
+        session,
+        actor,
+        "mentee.enroll.form",
+        mentee=mentee if told else None,
+        subject_slack_id=slack_user_id,
+        already_enrolled=told,
+    )
+    return told
+
+
 def enroll(
     session: Session,
     *,
@@ -92,14 +125,22 @@ def enroll(
     tz: str | None = None,
     fields: ProfileFields | None = None,
 ) -> MenteeRead:
-    """Create a mentee with their profile; a mentor who enrols someone becomes their mentor."""
-    acting_mentor = not actor.is_admin and is_mentor(session, actor)
-    if not actor.is_admin and not acting_mentor:
+    """Create a mentee with their profile; a mentor who enrols someone becomes their mentor.
+
+    Someone enrolled already: `Conflict` for an admin or one of their mentors, who may know it;
+    `EnrolmentWithheld` for any other mentor, who must not learn it from the answer."""
+    if not may_enrol(session, actor):
         raise AccessDenied("Only admins and mentors can enrol mentees.")
+    acting_mentor = not actor.is_admin
     if slack_user_id in mentor_ids:
         raise InvalidInput.single("mentors", "a mentee cannot be their own mentor")
-    if find_mentee(session, slack_user_id) is not None:
-        raise Conflict(f"<@{slack_user_id}> is already enrolled; an admin can assign you.")
+    existing = find_mentee(session, slack_user_id)
+    if existing is not None:
+        if role_for(session, actor, existing) in (Role.ADMIN, Role.MENTOR):
+            raise Conflict(f"<@{slack_user_id}> is already enrolled.")
+        raise EnrolmentWithheld(
+            audit_event(actor, "mentee.enroll", existing, None, AuditOutcome.DENIED, {})
+        )
     person = ensure_person(
         session,
         slack_user_id=slack_user_id,

@@ -114,6 +114,20 @@ def mentee_picker(mentees: list[PersonRef], text: str) -> dict[str, Any]:
     return message(blocks, "Which mentee?")
 
 
+def already_enrolled(mentee_id: str) -> dict[str, Any]:
+    """Told to an admin or a mentor of theirs who tries to enrol someone enrolled already."""
+    return message(
+        [
+            section(f"<@{mentee_id}> is already enrolled: edit their profile instead."),
+            actions(
+                button("Open profile", Action.OPEN_PROFILE, MenteeRef(mentee=mentee_id).dump())
+            ),
+        ],
+        f"<@{mentee_id}> is already enrolled",
+        escaped=True,
+    )
+
+
 def notice(text: str) -> dict[str, Any]:
     """A short reply to the asker alone (confirmations, refusals). Text may hold user input,
     so it is escaped, in the blocks and the fallback alike, but for user mentions."""

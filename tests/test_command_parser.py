@@ -149,3 +149,15 @@ def test_inline_values() -> None:
 def test_usage_errors_say_what_is_wrong(text: str, words: str) -> None:
     with pytest.raises(UsageError, match=words):
         parse(text)
+
+
+def test_slack_escaping_is_undone_so_text_is_stored_as_typed() -> None:
+    """With `should_escape`, Slack sends "<" as "&lt;", "@channel" as "<!channel>" and a link
+    as "<https://…|label>": what is stored is what the person typed, in words."""
+    title = parse(
+        'milestone add "&lt;b&gt; &amp; co <!channel> <!here> <https://x.example|click me>" '
+        "2027-01-15"
+    ).title
+    assert title == "<b> & co @channel @here click me (https://x.example)"
+    notes = parse("checkin <@U12345> R&amp;D &lt;3 <!subteam^S1|@surgeons> <https://y.example>")
+    assert notes.notes == "R&D <3 @surgeons https://y.example"

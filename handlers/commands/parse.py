@@ -14,6 +14,10 @@ from bot.vocab import Exam, PassFail, PracticeSource
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>")
+# Slack's own markup in command text (the app asks for it with `should_escape`): a broadcast or
+# group ("@channel" arrives as <!channel>), a link, and &, <, > as entities.
+SPECIAL = re.compile(r"<!(\w+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_TEXT = 4000
 # ASCII only: `str.isdigit()` also accepts "²" and "②", which `int()` then refuses, and `int()`
@@ -95,7 +99,21 @@ def parse(text: str) -> Command:
         words = plain.split() if sub is Sub.CHECKIN else shlex.split(plain)
     except ValueError:
         raise UsageError(sub, "a quote is not closed") from None
-    return PARSERS[sub](Args(sub, mentions, channels, words, plain))
+    words = [as_typed(word) for word in words]
+    return PARSERS[sub](Args(sub, mentions, channels, words, as_typed(plain)))
+
+
+def as_typed(text: str) -> str:
+    """Slack's escaping undone: text is stored as the person typed it, and escaped again (once)
+    wherever it is shown. A broadcast becomes its words ("@channel"), a link its label and URL."""
+    text = SPECIAL.sub(lambda m: m.group(2) or f"@{m.group(1)}", text)
+    text = LINK.sub(
+        lambda m: (
+            f"{m.group(2)} ({m.group(1)})" if m.group(2) not in (None, m.group(1)) else m.group(1)
+        ),
+        text,
+    )
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @dataclass(frozen=True)

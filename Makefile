@@ -13,12 +13,21 @@ SANDBOX_ARGS ?=
 
 setup: $(STAMP)
 
+# Set-ups started together (`make sandbox` and `make test` in a fresh clone) take turns on a lock
+# file: the second waits, then make sees the first one's stamp and installs nothing. Without
+# flock(1) (util-linux; not on macOS) set-up runs unlocked: start one at a time there.
+SETUP_LOCK := $(VENV).lock
+ifdef MATCHPATH_SETUP_LOCKED
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
+else
+$(STAMP): requirements.lock pyproject.toml
+	$(if $(shell command -v flock),flock $(SETUP_LOCK)) $(MAKE) --no-print-directory MATCHPATH_SETUP_LOCKED=1 $@
+endif
 
 ## Try MatchPath without Slack: a fake Slack, the real bot and a browser console on 127.0.0.1:8800.
 sandbox: setup
@@ -52,8 +61,9 @@ check: lint typecheck security test
 
 ## Re-resolve the locked dependencies after changing pyproject.toml.
 lock: setup
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--generate-hashes -o requirements.lock
 
 clean:
-	rm -rf $(VENV) demo.db .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SETUP_LOCK) demo.db .sandbox .pytest_cache .mypy_cache .ruff_cache

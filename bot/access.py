@@ -8,12 +8,13 @@ whether or not the mentee exists.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.errors import AccessDenied
@@ -164,13 +165,80 @@ def authorize(
     return mentee
 
 
-def require_admin(session: Session, actor: Actor, action: str, **detail: Any) -> None:
+def require_admin(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    subject_slack_id: str | None = None,
+    **detail: Any,
+) -> None:
     if not actor.is_admin:
         raise AccessDeniedAudited(
-            audit_event(actor, action, None, None, AuditOutcome.DENIED, detail),
+            audit_event(actor, action, None, subject_slack_id, AuditOutcome.DENIED, detail),
             "Only a MatchPath admin can do that.",
         )
-    audit(session, actor, action, **detail)
+    audit(session, actor, action, subject_slack_id=subject_slack_id, **detail)
+
+
+FORGOTTEN = "forgotten-"
+SLACK_ID = re.compile(r"^[UWCG][A-Z0-9]{2,}$")
+
+
+def pseudonymise_audit(
+    session: Session, *, slack_user_id: str, mentee_id: int, pseudonym: str, as_actor: bool
+) -> int:
+    """After a forget, the person's audit rows keep what was done, when, by whom and how it
+    ended, under a pseudonym: their Slack id becomes `pseudonym` wherever it stood, and `detail`
+    keeps only numbers, the denial's role and other people's Slack ids (text that could name
+    them is dropped). Rows where they acted on others become the pseudonym's too unless they
+    stay on as a mentor or admin (`as_actor` False). Returns the rows changed."""
+    session.flush()
+    about = or_(AuditEvent.mentee_id == mentee_id, AuditEvent.subject_slack_id == slack_user_id)
+    theirs = or_(about, AuditEvent.actor_slack_id == slack_user_id) if as_actor else about
+    rows = session.execute(
+        select(
+            AuditEvent.id,
+            AuditEvent.actor_slack_id,
+            AuditEvent.mentee_id,
+            AuditEvent.subject_slack_id,
+            AuditEvent.detail,
+        ).where(theirs)
+    ).all()
+    changes = [
+        {
+            "id": row_id,
+            "actor_slack_id": pseudonym if actor == slack_user_id else actor,
+            "subject_slack_id": (
+                pseudonym if row_mentee == mentee_id or subject == slack_user_id else subject
+            ),
+            "detail": scrub_detail(detail or {}, slack_user_id, pseudonym),
+        }
+        for row_id, actor, row_mentee, subject, detail in rows
+    ]
+    if changes:
+        session.execute(update(AuditEvent), changes)
+    return len(changes)
+
+
+def scrub_detail(detail: dict[str, Any], slack_user_id: str, pseudonym: str) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in detail.items():
+        if isinstance(value, list) and all(_is_slack_id(v) for v in value):
+            kept[key] = [pseudonym if v == slack_user_id else v for v in value]
+        elif value == slack_user_id:
+            kept[key] = pseudonym
+        elif key == "role" or _is_slack_id(value) or _is_number(value):
+            kept[key] = value
+    return kept
+
+
+def _is_slack_id(value: object) -> bool:
+    return isinstance(value, str) and SLACK_ID.match(value) is not None
+
+
+def _is_number(value: object) -> bool:
+    return value is None or isinstance(value, bool | int | float)
 
 
 class AccessDeniedAudited(AccessDenied):

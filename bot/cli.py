@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import select
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 from bot.access import Actor
@@ -19,7 +22,9 @@ from bot.db.engine import Database
 from bot.db.migrate import current_is_head, upgrade
 from bot.errors import DomainError, InvalidInput
 from bot.logs import configure_logging
+from bot.private_files import PrivateOutput, UnwritablePath
 from bot.roster.service import export_roster, import_roster, parse_roster
+from bot.vocab import plural
 
 log = logging.getLogger("matchpath")
 
@@ -40,7 +45,26 @@ def open_database(settings: Settings) -> Database:
         upgrade(settings.database_url)
     elif not current_is_head(settings.database_url):
         raise CliError("the database schema is not up to date: run `matchpath migrate` first")
-    return Database(settings.database_url)
+    db = Database(settings.database_url)
+    if settings.mentors_channel:
+        _adopt_mentors_channel(db, settings.mentors_channel)
+    return db
+
+
+def _adopt_mentors_channel(db: Database, configured: str) -> None:
+    # Here, not in `serve`: a scheduler, a sweep or an import run on their own must post
+    # dashboards to the same channel (the next sweep creates every missing card).
+    from bot.dashboards.outbox import adopt_channel
+
+    with db.unit_of_work() as session:
+        in_force = adopt_channel(session, configured, runtime_clock().now())
+    if in_force != configured:
+        log.warning(
+            "MATCHPATH_MENTORS_CHANNEL=%s is not used: dashboards go to %s, the channel "
+            "already recorded (an admin changes it with /matchpath dashboard channel)",
+            configured,
+            in_force,
+        )
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,22 +83,33 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     db = open_database(settings)
     with db.unit_of_work() as session:
         count = import_roster(session, actor=Actor.system(SystemClock().now()), roster=roster)
-    print(f"imported {count} mentees, {len(roster.mentors)} mentors, {len(roster.admins)} admins")
+    print(
+        f"imported {plural(count, 'mentee')}, {plural(len(roster.mentors), 'mentor')}, "
+        f"{plural(len(roster.admins), 'admin')}"
+    )
     return 0
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.output is None:
+        sys.stdout.write(_export_text(args, settings))
+        return 0
+    # The file is opened first: a bad path is refused before anything is read or audited.
+    try:
+        with PrivateOutput(args.output) as output:
+            output.write(_export_text(args, settings))
+    except UnwritablePath as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    return 0
+
+
+def _export_text(args: argparse.Namespace, settings: Settings) -> str:
     db = open_database(settings)
     with db.unit_of_work() as session:
         roster = export_roster(
             session, actor=Actor.system(SystemClock().now()), mentee_slack_id=args.mentee
         )
-    text = roster.model_dump_json(indent=2) + "\n"
-    if args.output:
-        args.output.write_text(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return roster.model_dump_json(indent=2) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="matchpath",
         description="MatchPath: profiles, pathway assessments and reminders for IMG mentees.",
     )
+    parser.add_argument("--version", action="version", version=f"matchpath {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("migrate", help="upgrade the database to the latest schema")
@@ -206,11 +242,26 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `matchpath` command. When the reader of its output stops early (`| head`), it stops
+    quietly, as Unix tools do, whatever the command (--help included)."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a reader gone away shows here, not at exit
+    except BrokenPipeError:
+        if not _stdout_closed():
+            raise
+        return _quiet_after_closed_stdout()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level, hidden=settings.secrets)
         return int(args.run(args, settings))
     except ConfigError as exc:
         print(f"matchpath: {exc}", file=sys.stderr)
@@ -229,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a traceback never reaches a user; the log keeps the detail
+        if isinstance(exc, BrokenPipeError) and _stdout_closed():
+            raise  # main's to handle: the reader has gone
         incident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         log.exception("unexpected error (incident %s)", incident)
         print(
@@ -236,6 +289,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _version() -> str:
+    try:
+        return metadata.version("matchpath")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _stdout_closed() -> bool:
+    """Whether our stdout is a pipe whose reader has gone (not some other broken pipe)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll(), or stdout is not a file
+        return False
+
+
+def _quiet_after_closed_stdout() -> int:
+    # Stop as Unix tools do when their reader exits: no message, and nothing left for Python
+    # to flush into the closed pipe at exit. The status is the shell's for death by SIGPIPE.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 if __name__ == "__main__":

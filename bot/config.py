@@ -7,6 +7,7 @@ and exits, so nobody ever sees a traceback for a typo in an environment variable
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="MATCHPATH_PORT", ge=1, le=65535)
     tick_seconds: int = Field(default=60, alias="MATCHPATH_TICK_SECONDS", ge=1, le=3600)
     send_rate: float = Field(default=5.0, alias="MATCHPATH_SEND_RATE", gt=0, le=1000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="MATCHPATH_LOG_LEVEL"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -58,6 +62,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not a Slack user id (like U012ABCDEF)")
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_name(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("ruleset")
     @classmethod
     def _ruleset_exists(cls, value: Path | None) -> Path | None:
@@ -65,9 +74,22 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("mentors_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value and not (value[0] in "CG" and value.isalnum() and value.isupper()):
+            raise ValueError(f"{value!r} is not a Slack channel id (like G012ABCDEF)")
+        return value or None
+
     @property
     def admin_ids(self) -> frozenset[str]:
         return frozenset(_split_ids(self.admins))
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials, for the log to hide wherever they appear."""
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        return tuple(value for value in values if value)
 
 
 def _split_ids(value: str) -> list[str]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class DomainError(Exception):
@@ -40,6 +43,14 @@ class InvalidInput(DomainError):
     @classmethod
     def from_validation(cls, error: ValidationError, prefix: str = "") -> InvalidInput:
         return cls(problems_from_validation(error, prefix))
+
+
+def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """Input from a user as a model, or `InvalidInput` naming each field that is wrong."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput.from_validation(exc) from None
 
 
 def problems_from_validation(error: ValidationError, prefix: str = "") -> list[Problem]:

@@ -44,6 +44,10 @@ DEFAULT_QUIET_START = 20 * 60
 DEFAULT_QUIET_END = 8 * 60
 DEFAULT_CADENCE_DAYS = 180
 
+# Ids that audit rows and ledger keys refer to are never handed out twice: on SQLite a deleted
+# row's id would otherwise go to the next insert (PostgreSQL's sequences never reuse one).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 def mentee_fk() -> ForeignKey:
     return ForeignKey("mentee.id", ondelete="CASCADE")
@@ -74,6 +78,7 @@ class Person(Base):
             "quiet_start_minute BETWEEN 0 AND 1439 AND quiet_end_minute BETWEEN 0 AND 1439",
             name="quiet_minutes",
         ),
+        NEVER_REUSE_IDS,
     )
 
     @property
@@ -121,6 +126,7 @@ class Mentee(Base):
     __table_args__ = (
         CheckConstraint("checkpoint_cadence_days BETWEEN 30 AND 365", name="cadence"),
         Index("ix_mentee_checkpoint", "status", "checkpoint_due_on"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -279,7 +285,7 @@ class Milestone(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_milestone_open_due", "status", "due_on"),)
+    __table_args__ = (Index("ix_milestone_open_due", "status", "due_on"), NEVER_REUSE_IDS)
 
 
 class CheckIn(Base):
@@ -325,6 +331,7 @@ class Flag(Base):
             postgresql_where=text("state != 'resolved'"),
         ),
         Index("ix_flag_state", "state"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -349,6 +356,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_event_mentee", "mentee_id", "at"),
         Index("ix_audit_event_actor", "actor_slack_id", "at"),
+        Index("ix_audit_event_subject", "subject_slack_id", "at"),  # forget finds the rows
+        NEVER_REUSE_IDS,
     )
 
 

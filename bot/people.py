@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor, audit
 from bot.errors import AccessDenied, InvalidInput
+from bot.inputs import Line
 from bot.models import Person, ReminderOptOut
 from bot.reminders.schedule import reschedule_person
 from bot.timezones import find_zone
@@ -67,7 +68,7 @@ class PersonSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    tz: Annotated[str, Field(max_length=64)] | None = None
+    tz: Annotated[Line, Field(max_length=64)] | None = None
     quiet_start: time = time(20, 0)
     quiet_end: time = time(8, 0)
     quiet_weekends: bool = True

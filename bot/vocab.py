@@ -189,3 +189,104 @@ class DeliveryState(StrEnum):
     FAILED = "failed"  # permanent error; never retried
     EXPIRED = "expired"  # past its expiry before it could go
     CANCELLED = "cancelled"  # its reason went away (milestone done, opted out, ...)
+
+
+# The words people see for each value: forms, cards, the profile, assessments, reminders and
+# confirmations all take them from here. Mid-sentence forms: lower case but for names and
+# acronyms, so "Non-US IMG, J-1 visa" and "verdict: long shot" both read right.
+LABELS: dict[type[StrEnum], dict[str, str]] = {
+    ApplicantType: {
+        "us_img": "US-citizen IMG",
+        "non_us_img": "Non-US IMG",
+        "us_md": "US MD",
+        "us_do": "US DO",
+    },
+    VisaNeed: {
+        "none": "no visa needed",
+        "j1": "J-1 visa",
+        "h1b": "H-1B visa only",
+        "j1_or_h1b": "J-1 or H-1B visa",
+    },
+    EcfmgStatus: {
+        "certified": "certified",
+        "in_progress": "in progress",
+        "not_started": "not started",
+    },
+    Pathway: {
+        "integrated_plastics": "integrated plastics",
+        "independent_plastics": "independent plastics",
+        "research_year": "research year",
+        "general_surgery": "general surgery",
+        "preliminary_surgery": "preliminary surgery",
+        "transitional_year": "transitional year",
+        "pivot": "pivot",
+    },
+    Specialty: {
+        "plastic_surgery": "plastic surgery",
+        "general_surgery": "general surgery",
+        "other_surgery": "other surgery",
+        "other": "other",
+    },
+    Exam: {"step1": "Step 1", "step2ck": "Step 2 CK", "step3": "Step 3"},
+    PassFail: {"pass": "pass", "fail": "fail"},
+    PracticeSource: {"NBME": "NBME", "UWorld": "UWorld", "Free120": "Free 120", "other": "other"},
+    UsceKind: {
+        "sub_internship": "sub-internship",
+        "elective": "elective",
+        "externship": "externship",
+        "observership": "observership",
+        "research_fellowship": "research fellowship",
+        "residency": "residency",
+    },
+    ResearchKind: {
+        "abstract": "abstract",
+        "poster": "poster",
+        "oral_presentation": "oral presentation",
+        "publication": "publication",
+        "manuscript_submitted": "manuscript submitted",
+        "case_report": "case report",
+    },
+    CycleOutcome: {
+        "matched_categorical": "matched (categorical)",
+        "matched_prelim": "matched (preliminary)",
+        "matched_other": "matched (other)",
+        "soap": "matched in SOAP",
+        "unmatched": "unmatched",
+        "withdrew": "withdrew",
+        "pending": "pending",
+    },
+    MenteeStatus: {
+        "active": "active",
+        "paused": "paused",
+        "matched": "matched",
+        "withdrawn": "withdrawn",
+    },
+    MilestoneStatus: {"open": "open", "done": "done", "dropped": "dropped"},
+    FlagState: {"open": "open", "snoozed": "snoozed", "resolved": "resolved"},
+    Verdict: {
+        "blocked": "blocked",
+        "long_shot": "long shot",
+        "reach": "reach",
+        "realistic": "realistic",
+        "strong": "strong",
+    },
+    ReminderKind: {
+        "checkpoint_due": "check-in coming up",
+        "checkpoint_overdue": "check-in overdue",
+        "milestone_due": "milestone coming up",
+        "milestone_overdue": "milestone overdue",
+        "season": "season dates (ERAS, Match)",
+        "flag_raised": "flag raised",
+        "mentor_digest": "weekly mentor digest",
+    },
+}
+
+
+def label(value: StrEnum) -> str:
+    """What people see for a vocabulary value."""
+    return LABELS[type(value)][value.value]
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 mentee`, `2 mentees`; `many` for words that do not just take an s."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"

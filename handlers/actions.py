@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.errors import InvalidInput
 from bot.flags.service import snooze_flag
 from bot.mentees.milestones import milestone_by_id, reschedule_milestone
 from handlers.blocks.lists import notice
@@ -19,11 +21,12 @@ from handlers.commands.dashboard import share
 from handlers.commands.items import open_item_form
 from handlers.commands.mentoring import open_checkin_form
 from handlers.commands.milestones import close_milestone
-from handlers.commands.parse import Command, Sub
+from handlers.commands.parse import Command, Sub, UsageError, parse
 from handlers.commands.profile import open_profile_editor, show_profile
+from handlers.commands.router import PICKABLE, run_subcommand
 from handlers.commands.settings import open_settings
 from handlers.ids import Action
-from handlers.payloads import FlagRef, ItemForm, MenteeRef, MilestoneRef, load_state
+from handlers.payloads import FlagRef, ItemForm, MenteePick, MenteeRef, MilestoneRef, load_state
 from handlers.runtime import Call, Deps, Reply, answering
 
 ActionHandler = Callable[[Call, str], None]
@@ -71,6 +74,20 @@ def _resolve(call: Call, value: str) -> None:
     call.open_modal(resolve_modal(metadata))
 
 
+def _pick(call: Call, value: str) -> None:
+    """A "which mentee?" button: the command as typed, for the mentee picked. The value is not
+    trusted: it must still be a command about one unnamed mentee, and access is checked as if
+    the mentee had been named."""
+    pick = load_state(MenteePick, value)
+    try:
+        cmd = parse(pick.text)
+    except UsageError:
+        cmd = None
+    if cmd is None or cmd.sub not in PICKABLE or cmd.mentee is not None:
+        raise InvalidInput.single("request", "this button is out of date; type the command again")
+    run_subcommand(call, replace(cmd, mentee=pick.mentee), pick.text)
+
+
 ACTIONS: dict[Action, ActionHandler] = {
     Action.EDIT_PROFILE: _mentee(open_profile_editor),
     Action.OPEN_PROFILE: _mentee(lambda call, m: show_profile(call, Command(Sub.PROFILE, m))),
@@ -86,6 +103,7 @@ ACTIONS: dict[Action, ActionHandler] = {
     Action.FLAG_RESOLVE: _resolve,
     Action.FORGET_CONFIRM: _mentee(forget_confirmed),
     Action.OPEN_SETTINGS: lambda call, value: open_settings(call),
+    Action.PICK_MENTEE: _pick,
 }
 
 

@@ -10,18 +10,36 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.access import resolve_actor
-from bot.replay import SeenInMemory, first_use
+from bot.replay import SeenSignatures, first_use
 from handlers import actions, events, views
 from handlers.commands import router
 from handlers.runtime import Deps, incident_id
 
 log = logging.getLogger("matchpath.slack")
 LISTENER_THREADS = 32
+
+
+class _TokenComesWithClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and, given our client as well,
+    warns on every start that the token will be unused. It is the client's token: drop that."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    # Bolt copies this logger's level and filters onto each logger it makes (bot/logs.py keeps
+    # its level at INFO or above, and the handlers keep request bodies out).
+    logger = logging.getLogger("matchpath.bolt")
+    if not any(isinstance(f, _TokenComesWithClient) for f in logger.filters):
+        logger.addFilter(_TokenComesWithClient())
+    return logger
 
 
 def build_app(deps: Deps, client: WebClient) -> App:
@@ -32,7 +50,7 @@ def build_app(deps: Deps, client: WebClient) -> App:
         request_verification_enabled=True,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("matchpath.bolt"),
+        logger=_bolt_logger(),
         # Acks happen at the start of each listener: enough threads that an ack never waits
         # for a slower command's work to finish.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
@@ -66,12 +84,12 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
     """After Bolt has checked the signature: refuse a replay (a valid signature is served
     once) and attach the actor (who, admin or not, and the clock's now). It holds no session
     once the listener runs."""
-    memory = SeenInMemory() if deps.db.is_sqlite else None
+    memory = SeenSignatures(deps.db, datetime.now(UTC)) if deps.db.is_sqlite else None
 
-    def fresh(session: Session, signature: str) -> bool:
+    def fresh(session: Session, signature: str, request: BoltRequest) -> bool:
         now = datetime.now(UTC)
         if memory is not None:
-            return memory.first_use(signature, now)
+            return memory.first_use(signature, signed_at=_signed_at(request), now=now)
         return first_use(session, signature, now)
 
     def guard(
@@ -82,7 +100,7 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
         transaction = deps.db.read_only if memory is not None else deps.db.unit_of_work
         try:
             with transaction() as session:
-                if signature and not fresh(session, signature):
+                if signature and not fresh(session, signature, request):
                     log.warning("refused a replayed request")
                     return BoltResponse(status=401, body="replayed request")
                 if context.user_id:
@@ -97,6 +115,12 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
         return next()
 
     return guard
+
+
+def _signed_at(request: BoltRequest) -> int | None:
+    """The request's signed timestamp (Bolt has checked it with the signature)."""
+    text = (request.headers.get("x-slack-request-timestamp") or [""])[0]
+    return int(text) if text.isdigit() else None
 
 
 def _on_unhandled(error: Exception, body: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ class Action(StrEnum):
     LOG_ITEM = "log.open"
     FORGET_CONFIRM = "forget.confirm"
     OPEN_SETTINGS = "settings.open"
+    PICK_MENTEE = "mentee.pick"
 
 
 class View(StrEnum):

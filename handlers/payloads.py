@@ -15,6 +15,7 @@ from bot.errors import InvalidInput
 SlackId = Annotated[str, Field(pattern=r"^[UWCDG][A-Z0-9]{2,30}$")]
 ItemKind = Literal["exam", "practice", "usce", "letter", "research", "cycle"]
 MAX_STATE = 2000
+PICK_TEXT = 1800  # a command longer than this is not carried in a "which mentee?" button
 
 
 class State(BaseModel):
@@ -49,6 +50,13 @@ class MilestoneRef(State):
 class FlagRef(State):
     flag: Annotated[int, Field(ge=1)]
     channel: SlackId | None = None
+
+
+class MenteePick(State):
+    """A "which mentee?" button: the command as typed, to run again for the mentee picked."""
+
+    mentee: SlackId
+    text: Annotated[str, Field(max_length=PICK_TEXT)]
 
 
 class Origin(State):

@@ -20,6 +20,8 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.errors import DomainError
+from bot.mentees.dto import PersonRef
+from bot.mentees.service import mentee_choice
 from handlers.blocks.lists import notice
 
 log = logging.getLogger("matchpath.slack")
@@ -45,13 +47,28 @@ class Call:
     channel_id: str | None = None
 
     def target(self, mentee: str | None) -> str:
-        """The named mentee, or the actor themself."""
-        return mentee or self.actor.slack_user_id
+        """The named mentee; without a name, the actor themself, or `MenteeNeeded` when the
+        actor is a mentor or an admin who must say which of their mentees they mean."""
+        if mentee:
+            return mentee
+        with self.deps.db.unit_of_work() as session:
+            choice = mentee_choice(session, actor=self.actor)
+        if choice.own is None:
+            raise MenteeNeeded(choice.mentees)
+        return choice.own
 
     def open_modal(self, view: dict[str, Any]) -> str:
         """Open a modal on the request's trigger; returns the view id for a later update."""
         response = self.client.views_open(trigger_id=self.trigger_id or "", view=view)
         return str(response["view"]["id"])
+
+
+class MenteeNeeded(Exception):
+    """The command is about one mentee and names none: ask which, offering these."""
+
+    def __init__(self, mentees: list[PersonRef]) -> None:
+        super().__init__("which mentee?")
+        self.mentees = mentees
 
 
 def actor_of(deps: Deps, user_id: str) -> Actor:

@@ -12,7 +12,6 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.models import WorkspacePause
@@ -54,15 +53,6 @@ class HttpApp:
         return [payload]
 
 
-def adopt_mentors_channel(db: Database, channel: str, clock: Clock) -> None:
-    """MATCHPATH_MENTORS_CHANNEL sets the dashboard channel unless an admin chose one in Slack."""
-    from bot.dashboards.outbox import dashboard_channel, set_dashboard_channel
-
-    with db.unit_of_work() as session:
-        if dashboard_channel(session) is None:
-            set_dashboard_channel(session, channel, clock.now())
-
-
 def require_credentials(settings: Settings, *, socket_mode: bool) -> None:
     from bot.cli import CliError
 
@@ -90,8 +80,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         settings=settings, db=db, clock=runtime_clock(), ruleset=load_ruleset(settings.ruleset)
     )
     app = build_app(deps, web_client(settings))
-    if settings.mentors_channel:
-        adopt_mentors_channel(db, settings.mentors_channel, deps.clock)
     if not args.no_scheduler:
         from handlers.runtime_reminders import start_ticker
 

@@ -14,11 +14,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.access import Actor
 from bot.errors import DomainError, InvalidInput
 from bot.flags.service import Resolution, resolve_flag
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.dto import ProfileFields
-from bot.mentees.service import enroll, log_item, update_profile
+from bot.mentees.service import EnrolmentWithheld, enroll, log_item, update_profile
 from bot.people import PersonSettings, update_settings
 from bot.profile.schema import ProfileIn
 from handlers.blocks.forms import Form
@@ -45,14 +46,22 @@ Submit = Callable[[Deps, Any, str, dict[str, Any]], str]
 def _profile(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:
     form = load_state(ProfileForm, metadata)
     fields = parse_form(PROFILE_FORM, ProfileFields, values)
+    if form.enroll:
+        return _enrol(deps, actor, form, fields)
     with deps.db.unit_of_work() as session:
-        if form.enroll:
-            profile = ProfileIn.model_validate(
-                {
-                    **fields.model_dump(include=set(ProfileIn.model_fields)),
-                    "name": fields.name or form.mentee,
-                }
-            )
+        update_profile(session, actor=actor, slack_user_id=form.mentee, fields=fields)
+    return f"Profile of <@{form.mentee}> saved."
+
+
+def _enrol(deps: Deps, actor: Actor, form: ProfileForm, fields: ProfileFields) -> str:
+    profile = ProfileIn.model_validate(
+        {
+            **fields.model_dump(include=set(ProfileIn.model_fields)),
+            "name": fields.name or form.mentee,
+        }
+    )
+    try:
+        with deps.db.unit_of_work() as session:
             enroll(
                 session,
                 actor=actor,
@@ -61,9 +70,15 @@ def _profile(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> s
                 mentor_ids=form.mentors,
                 fields=fields,
             )
-            return f"<@{form.mentee}> is enrolled."
-        update_profile(session, actor=actor, slack_user_id=form.mentee, fields=fields)
-    return f"Profile of <@{form.mentee}> saved."
+    except EnrolmentWithheld:
+        pass  # enrolled already, and this mentor may not know it: answer as for anyone new
+    if actor.is_admin:
+        return f"<@{form.mentee}> is enrolled."
+    return (
+        f"<@{form.mentee}> is enrolled. If they were new to MatchPath, you are their mentor now; "
+        "if they were enrolled already, what you entered was not saved, and an admin can "
+        "assign you."
+    )
 
 
 def _item(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:
@@ -72,7 +87,7 @@ def _item(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:
     item = parse_form(spec, model, values)
     with deps.db.unit_of_work() as session:
         logged = log_item(session, actor=actor, slack_user_id=form.mentee, item=item)  # type: ignore[arg-type]
-    return f"Logged for <@{form.mentee}>: {logged.summary}."
+    return f"Logged for <@{form.mentee}>: {logged.confirmation}."
 
 
 def _checkin(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:

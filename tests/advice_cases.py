@@ -13,6 +13,7 @@ from bot.assessment.engine import assess
 from bot.assessment.rules import RULE_FIELDS
 from bot.assessment.ruleset import load_ruleset
 from bot.assessment.text import verdict_label
+from bot.assessment.wording import pathway_name
 from bot.profile.schema import ProfileIn
 from bot.roster.schema import MenteeRecord
 from bot.vocab import Effect, Pathway
@@ -65,7 +66,7 @@ def why(result: Assessment) -> str:
     if s.blocked is not None:
         note = s.blocked.why[0]
         return f"Every Match route blocked: {note.text} [{note.rule}]"
-    lead = f"Primary {verdict_label(s.primary)} ({verdict_label(s.primary_verdict)})"
+    lead = f"Primary {pathway_name(s.primary)} ({verdict_label(s.primary_verdict)})"
     for note in result.record_problems + [f for f in result.red_flags if f.rule in DECISIVE_FLAGS]:
         return f"{lead}. {note.text} [{note.rule}]"
     if result.ecfmg is not None and result.ecfmg.status == "not started":

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,23 @@ from sandbox.signing import (
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"
+# Profile text for tests to send; like the credentials, it must never reach a bot's log.
+PROFILE_MARKER = "SECRET-PROFILE-DATA"
+PLANTED = (TOKEN, SECRET, PROFILE_MARKER)
 T = TypeVar("T")
+
+# Every bot log written in this test session, with what must not appear in it (conftest.py
+# checks them all again at the end of the session).
+WRITTEN_LOGS: dict[Path, tuple[str, ...]] = {}
+
+
+def assert_log_is_clean(path: Path, planted: Sequence[str]) -> None:
+    """The log is a real bot's (it says it served) and holds none of the planted secrets."""
+    text = path.read_text(errors="replace")
+    assert "serving on http://" in text, f"not a bot's log, nothing to check: {path}"
+    found = [secret for secret in planted if secret in text]
+    lines = [line for line in text.splitlines() if any(s in line for s in found)]
+    assert not found, f"{path} holds {found}: {lines[:5]}"
 
 
 def free_port() -> int:
@@ -75,6 +91,8 @@ class BotProcess:
         admins: str = "UADMIN01",
         extra_env: dict[str, str] | None = None,
         workdir: Path | None = None,
+        scheduler: bool = False,
+        planted: Sequence[str] = (),
     ) -> None:
         self.fake = fake
         self.database_url = database_url
@@ -94,11 +112,15 @@ class BotProcess:
         self.env.pop("SLACK_APP_TOKEN", None)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.workdir / f"bot-{self.port}.log"
+        self.scheduler = scheduler
+        self.planted = (*PLANTED, *planted)
 
     def start(self) -> BotProcess:
-        log = open(self.log_path, "wb")  # noqa: SIM115 (kept open for the process's life)
+        WRITTEN_LOGS[self.log_path] = self.planted
+        log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
+        command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--no-scheduler"],
+            command if self.scheduler else [*command, "--no-scheduler"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -124,6 +146,12 @@ class BotProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.process = None
+            assert_log_is_clean(self.log_path, self.planted)
+
+    def restart(self) -> BotProcess:
+        """The same bot, stopped and started again on its database (its log goes on)."""
+        self.stop()
+        return self.start()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

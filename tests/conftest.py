@@ -10,9 +10,19 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.db.engine import Database
+from tests.botproc import WRITTEN_LOGS, assert_log_is_clean
 from tests.databases import DatabaseFactory, backends
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bot_logs_hold_no_secrets() -> Iterator[None]:
+    """After the session, every log of every bot process it started: none holds a token, the
+    signing secret or planted profile text (each is also checked when its bot stops)."""
+    yield
+    for path, planted in WRITTEN_LOGS.items():
+        assert_log_is_clean(path, planted)
 
 
 @pytest.fixture(scope="session", params=backends())

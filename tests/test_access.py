@@ -13,18 +13,28 @@ from sqlalchemy.orm import Session
 from bot.access import Actor
 from bot.assessment.ruleset import load_ruleset
 from bot.assessment.service import assess_mentee
-from bot.errors import AccessDenied
+from bot.errors import AccessDenied, Conflict
 from bot.flags.service import list_flags
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.dto import ProfileFields
 from bot.mentees.milestones import MilestoneCreate, add_milestones, list_milestones
-from bot.mentees.service import assign, forget, get_mentee, log_item, update_profile
+from bot.mentees.service import (
+    EnrolmentWithheld,
+    assign,
+    enroll,
+    enrolment_check,
+    forget,
+    get_mentee,
+    log_item,
+    mentee_choice,
+    update_profile,
+)
 from bot.models import AuditEvent
 from bot.plans.service import preview_plan, save_plan
 from bot.profile.schema import LetterIn
 from bot.roster.service import export_roster
 from bot.vocab import AuditOutcome
-from tests.factories import build_programme
+from tests.factories import build_programme, profile
 
 TARGET = "UMENTEE1"
 LETTER = LetterIn(
@@ -141,3 +151,69 @@ def _audit_count(session: Session, actor: Actor) -> int:
         )
         or 0
     )
+
+
+# Who is asked "which mentee?" when a subcommand names nobody: the mentee means themself;
+# a mentor or admin picks from the mentees they may see; anyone else gets the same denial as
+# before (their own id, which then fails the access check exactly as it always did).
+CHOICES = {
+    "admin": (None, ["Mentee One", "Mentee Two"]),
+    "mentor": (None, ["Mentee One"]),
+    "other_mentor": (None, ["Mentee Two"]),
+    "mentee": ("UMENTEE1", []),
+    "other_mentee": ("UMENTEE2", []),
+    "stranger": ("USTRANGER", []),
+}
+
+
+@pytest.mark.parametrize("role", sorted(CHOICES))
+def test_who_a_subcommand_without_a_name_means(session: Session, system: Actor, role: str) -> None:
+    programme = build_programme(session, system)
+    actor = programme.as_role(role)
+    choice = mentee_choice(session, actor=actor)
+    own, names = CHOICES[role]
+    assert choice.own == own
+    assert [m.name for m in choice.mentees] == names
+
+
+def test_a_mentor_who_is_also_a_mentee_means_themself(session: Session, system: Actor) -> None:
+    programme = build_programme(session, system)
+    assign(session, actor=programme.admin, mentee_slack_id="UMENTEE1", mentor_slack_id="UMENTEE2")
+    choice = mentee_choice(session, actor=programme.other_mentee)
+    assert (choice.own, choice.mentees) == ("UMENTEE2", [])
+
+
+# Enrolling someone: an admin, or a mentor of that mentee, is told at once that they are
+# enrolled; any other mentor gets the same form (and later the same answer) whether or not
+# they are; a mentee or a stranger may not enrol anyone.
+TOLD = {"admin": True, "mentor": True, "other_mentor": False}
+
+
+@pytest.mark.parametrize("target", ["UMENTEE1", "UNOBODY99"])
+@pytest.mark.parametrize("role", sorted(ALLOWED))
+def test_who_learns_that_someone_is_enrolled(
+    session: Session, system: Actor, role: str, target: str
+) -> None:
+    programme = build_programme(session, system)
+    actor = programme.as_role(role)
+    if role not in TOLD:
+        with pytest.raises(AccessDenied, match="Only admins and mentors can enrol mentees"):
+            enrolment_check(session, actor=actor, slack_user_id=target)
+        return
+    told = enrolment_check(session, actor=actor, slack_user_id=target)
+    assert told is (TOLD[role] and target == "UMENTEE1")
+
+
+@pytest.mark.parametrize("role", sorted(TOLD))
+def test_enrolling_someone_enrolled_already(session: Session, system: Actor, role: str) -> None:
+    programme = build_programme(session, system)
+    actor = programme.as_role(role)
+    again = profile(name="Someone Else")
+    if TOLD[role]:
+        with pytest.raises(Conflict, match="already enrolled"):
+            enroll(session, actor=actor, slack_user_id="UMENTEE1", profile=again)
+    else:
+        with pytest.raises(EnrolmentWithheld) as withheld:
+            enroll(session, actor=actor, slack_user_id="UMENTEE1", profile=again)
+        assert str(withheld.value) == ""  # nothing to show: the caller answers as for a success
+    assert get_mentee(session, actor=system, slack_user_id="UMENTEE1").person.name == "Mentee One"

@@ -48,7 +48,10 @@ def test_json_output_has_the_documented_shape() -> None:
 
 
 def test_every_shipped_example_assesses() -> None:
-    for path in sorted((ROOT / "examples" / "profiles").glob("*.json")):
+    paths = sorted((ROOT / "examples" / "profiles").glob("*.json"))
+    assert len(paths) >= 4, f"the README promises four example profiles; found {paths}"
+    assert TARIQ in paths
+    for path in paths:
         result = matchpath("assess", str(path), "--format", "json")
         assert result.returncode == 0, (path, result.stderr)
         assert len(json.loads(result.stdout)["pathways"]) == 7

@@ -193,3 +193,26 @@ def test_home_and_card_show_the_season_and_what_must_be_said_first() -> None:
     mid = next(c for c in load_cases() if c.key == "02-few-invitations").assess()
     line = season_line(mid)
     assert line.startswith("2027 · interview season · applied, 1 interview invitation: ")
+
+
+def test_the_mentee_picker_offers_twenty_and_counts_the_rest() -> None:
+    from handlers.blocks.lists import mentee_picker
+    from handlers.ids import Action
+
+    people = [PersonRef(slack_user_id=f"UM{i:03d}", name=f"Mentee {i}") for i in range(25)]
+    payload = mentee_picker(people, 'milestone add "Book Step 3" 2027-01-15')
+    assert_valid_message(payload)
+    buttons = [
+        e
+        for b in payload["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == Action.PICK_MENTEE
+    ]
+    assert len(buttons) == 20
+    assert "5 more" in json.dumps(payload)
+    too_long = mentee_picker(people, "milestone add " + "x" * 1900)
+    assert_valid_message(too_long)
+    assert not any(b["type"] == "actions" for b in too_long["blocks"])
+    nobody = mentee_picker([], "assess")
+    assert_valid_message(nobody)
+    assert "no mentees yet" in json.dumps(nobody)

@@ -192,6 +192,8 @@ def test_a_public_channel_is_refused(dash: World) -> None:
     enrol(dash)
     for _ in range(3):
         tick(dash)
+    asked = [c.params.get("channel") for c in dash.fake.calls("conversations.info")]
+    assert "CPUBLIC1" in asked  # the card was due and refused, not never tried
     assert dash.fake.messages("CPUBLIC1") == []
     assert dash.fake.messages(MENTORS) == []
 

@@ -23,7 +23,7 @@ from handlers.payloads import FlagRef, MenteeRef
 from sandbox.fake_slack import FakeSlack
 from sandbox.signing import SignedRequest, compute_signature, slash_command
 from tests.blockkit import assert_valid_message, assert_valid_view
-from tests.botproc import SECRET, BotProcess, wait_for
+from tests.botproc import PROFILE_MARKER, SECRET, BotProcess, wait_for
 from tests.databases import DatabaseFactory
 
 pytestmark = pytest.mark.e2e
@@ -76,10 +76,16 @@ def bot(
     for user, (name, tz) in PEOPLE.items():
         fake.add_user(user, name, tz=tz)
     fake.add_channel("C0GENERAL", "general")
-    process = BotProcess(fake, db.url, workdir=tmp_path_factory.mktemp("bot")).start()
+    # Names are profile contents: no log may hold them (checked when the bot stops).
+    names = [name for name, _ in PEOPLE.values()]
+    process = BotProcess(
+        fake, db.url, workdir=tmp_path_factory.mktemp("bot"), planted=names
+    ).start()
     yield process
     process.stop()
-    assert "Traceback" not in process.log() or "incident" in process.log()
+    log = process.log()
+    assert "unexpected error" not in log, log[-3000:]  # no test here expects an apology
+    assert "Traceback" not in log, log[-3000:]
 
 
 def rows(db: Database) -> dict[str, int]:
@@ -163,6 +169,91 @@ def test_mentee_sees_own_profile_without_naming_themself(bot: BotProcess) -> Non
     assert "Tariq Haddad" in bot.command("profile", "UMENTEE02").text()
 
 
+# -- a subcommand that names nobody ---------------------------------------------------------
+
+UNNAMED = [
+    "profile",
+    "assess",
+    "plan",
+    "log letter",
+    "log exam step2ck 241 2026-11-20",
+    "milestone list",
+    'milestone add "Book Step 3" 2027-01-15',
+]
+
+
+def _buttons(reply: Any) -> dict[str, str]:
+    """The picker's buttons: mentee name -> button value."""
+    found = {}
+    for payload in reply.responses:
+        for block in payload.get("blocks", []):
+            for element in block.get("elements", []):
+                if element.get("action_id") == Action.PICK_MENTEE:
+                    found[element["text"]["text"]] = element["value"]
+    return found
+
+
+@pytest.mark.parametrize("text", UNNAMED)
+@pytest.mark.parametrize(
+    ("user", "offered"),
+    [
+        ("UADMIN01", {"Maya Rahman", "Tariq Haddad", "Lucia Moreno", "Daniel Okafor"}),
+        ("UMENTOR01", {"Maya Rahman", "Daniel Okafor"}),
+        ("UMENTOR02", {"Tariq Haddad", "Lucia Moreno"}),
+    ],
+)
+def test_staff_without_a_name_are_asked_which_mentee(
+    bot: BotProcess, db: Database, text: str, user: str, offered: set[str]
+) -> None:
+    before = rows(db)
+    reply = bot.command(text, user)
+    shown_text = shown(reply.text())
+    assert "Which mentee?" in shown_text
+    assert DENIED not in shown_text
+    assert set(_buttons(reply)) == offered
+    for payload in reply.responses:
+        assert_valid_message(payload)
+    after = rows(db)
+    assert after.pop("audit_event") > before.pop("audit_event")  # who was shown whom
+    assert after == before
+
+
+@pytest.mark.parametrize("text", UNNAMED)
+def test_a_stranger_without_a_name_gets_the_same_denial(bot: BotProcess, text: str) -> None:
+    reply = shown(bot.command(text, "USTRANGER").text())
+    assert DENIED in reply
+    assert "Which mentee?" not in reply
+
+
+def test_a_picked_mentee_gets_the_command(bot: BotProcess, db: Database) -> None:
+    picked = _buttons(bot.command("assess", "UMENTOR01"))["Maya Rahman"]
+    assert "Assessment: Maya Rahman" in bot.click("UMENTOR01", Action.PICK_MENTEE, picked).text()
+    before = _count(db, Milestone)
+    ask = bot.command('milestone add "Pick-me milestone" 2027-02-01', "UMENTOR01")
+    added = bot.click("UMENTOR01", Action.PICK_MENTEE, _buttons(ask)["Daniel Okafor"])
+    assert "Pick-me milestone" in added.text()
+    assert "<@UMENTEE04>" in added.text()
+    assert _count(db, Milestone) == before + 1
+    form = bot.click(
+        "UMENTOR01",
+        Action.PICK_MENTEE,
+        _buttons(bot.command("log letter", "UMENTOR01"))["Maya Rahman"],
+    )
+    assert form.responses[0]["accepted"]
+    assert "Log a letter" in json.dumps(form.responses[0]["opened_view"])
+    # The button's value is not trusted: a forged one naming someone else's mentee is denied,
+    # and one carrying another subcommand is out of date.
+    forged = json.loads(picked) | {"mentee": "UMENTEE02"}
+    assert DENIED in shown(bot.click("UMENTOR01", Action.PICK_MENTEE, json.dumps(forged)).text())
+    other = json.loads(picked) | {"text": "forget"}
+    assert "out of date" in bot.click("UMENTOR01", Action.PICK_MENTEE, json.dumps(other)).text()
+
+
+def test_a_mentee_without_a_name_means_themself(bot: BotProcess) -> None:
+    assert "Assessment: Maya Rahman" in bot.command("assess", "UMENTEE01").text()
+    assert DENIED in shown(bot.command("plan", "UMENTEE01").text())  # as before: mentors plan
+
+
 # -- logging items --------------------------------------------------------------------------
 
 
@@ -182,6 +273,23 @@ def test_log_exam_inline(bot: BotProcess, db: Database) -> None:
     bad = bot.command("log exam <@UMENTEE01> step2ck 400 2026-10-02", "UMENTOR01")
     assert "score between 1 and 300" in bad.text()
     assert _count(db, ExamResult) == before + 1
+
+
+def test_log_exam_inline_works_out_a_retake(bot: BotProcess, db: Database) -> None:
+    """Maya sat Step 2 CK once (228): a new result is attempt 2, said with its score."""
+    reply = bot.command("log exam <@UMENTEE01> step2ck 241 2026-11-25", "UMENTOR01")
+    assert "Logged for <@UMENTEE01>: Step 2 CK 241 (attempt 2, 2026-11-25)." in reply.text()
+    with db.read_only() as session:
+        stored = session.execute(
+            select(ExamResult.attempt, ExamResult.score)
+            .join(Mentee, Mentee.id == ExamResult.mentee_id)
+            .join(Person, Person.id == Mentee.person_id)
+            .where(Person.slack_user_id == "UMENTEE01", ExamResult.exam == "step2ck")
+            .order_by(ExamResult.attempt)
+        ).all()
+    assert [tuple(row) for row in stored] == [(1, 228), (2, 241)]
+    again = bot.command("log exam <@UMENTEE01> step2ck 241 2026-11-25", "UMENTOR01")
+    assert "taken on 2026-11-25 is already recorded (attempt 2)" in again.text()
 
 
 def test_log_letter_modal_errors_then_saves(bot: BotProcess, fake: FakeSlack, db: Database) -> None:
@@ -253,7 +361,7 @@ def test_plan_preview_then_save(bot: BotProcess, db: Database) -> None:
 
 def test_checkin(bot: BotProcess, db: Database) -> None:
     before = _count(db, CheckIn)
-    reply = bot.command("checkin <@UMENTEE03> Talked about a pivot; she's thinking", "UMENTOR02")
+    reply = bot.command(f"checkin <@UMENTEE03> A pivot; {PROFILE_MARKER}", "UMENTOR02")
     assert "recorded" in reply.text()
     assert _count(db, CheckIn) == before + 1
     modal = bot.command("checkin <@UMENTEE03>", "UMENTOR02")
@@ -367,13 +475,20 @@ def test_forget_after_confirmation(bot: BotProcess, db: Database) -> None:
         gone = session.scalar(
             select(func.count(Person.id)).where(Person.slack_user_id == "UMENTEE04")
         )
-        kept = session.scalar(
+        kept = session.scalars(
+            select(AuditEvent.subject_slack_id).where(AuditEvent.action == "mentee.forgotten")
+        ).all()
+        named = session.scalar(
             select(func.count(AuditEvent.id)).where(
-                AuditEvent.action == "mentee.forgotten", AuditEvent.subject_slack_id == "UMENTEE04"
+                (AuditEvent.subject_slack_id == "UMENTEE04")
+                | (AuditEvent.actor_slack_id == "UMENTEE04")
             )
         )
     assert gone == 0
-    assert kept == 1
+    assert len(kept) == 1
+    assert kept[0] is not None
+    assert kept[0].startswith("forgotten-")
+    assert named == 0
 
 
 # -- App Home -------------------------------------------------------------------------------
@@ -451,9 +566,38 @@ def test_forged_stale_unsigned_are_refused(bot: BotProcess, db: Database) -> Non
     assert rows(db) == before
 
 
+def test_a_refused_request_leaves_its_body_out_of_the_log(bot: BotProcess, db: Database) -> None:
+    """Bolt logs the whole body of a request it refuses; that body is profile text."""
+    before = rows(db)
+    stale = slash_command(
+        SECRET,
+        command="/matchpath",
+        text=f"checkin <@UMENTEE02> {PROFILE_MARKER}",
+        user_id="UMENTOR02",
+        channel_id="C0GENERAL",
+        timestamp=int(time.time()) - 600,
+    )
+    logged = len(bot.log())
+    status, _ = bot.post(stale)
+    assert status == 401
+    refusal = wait_for(
+        lambda: next(
+            (line for line in bot.log()[logged:].splitlines() if "RequestVerification" in line), ""
+        ),
+        what="the signature check's line",
+    )
+    assert PROFILE_MARKER not in refusal
+    assert "refused a request: its Slack signature is invalid or too old" in refusal
+    assert rows(db) == before
+
+
 def test_no_request_was_ever_rejected_by_slack(bot: BotProcess, fake: FakeSlack) -> None:
     """Every message and view the bot sent passed Slack's validation (the fake checks it)."""
-    rejected = [(c.method, c.error, c.messages) for c in fake.calls() if not c.accepted]
+    calls = fake.calls()
+    # Run with the module: this checks what the tests above sent (views, DMs, replies).
+    assert len(calls) >= 10, len(calls)
+    assert len(fake.responses) >= 10, len(fake.responses)
+    rejected = [(c.method, c.error, c.messages) for c in calls if not c.accepted]
     assert rejected == []
     rejected_responses = [r.error for r in fake.responses if not r.accepted]
     assert rejected_responses == []
@@ -465,7 +609,7 @@ from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from handlers.commands.parse import UsageError, parse  # noqa: E402
-from tests.test_command_parser import texts  # noqa: E402
+from tests.test_command_parser import extreme_dates, odd_numbers, texts  # noqa: E402
 
 
 @given(text=texts)
@@ -489,13 +633,119 @@ def test_malformed_text_gets_usage_and_writes_nothing(
     assert rows(db) == before
 
 
-@given(text=st.text(max_size=300))
+# Valid commands too: random words rarely parse, and only a parsed command reaches a handler.
+VALID_COMMANDS = [
+    "",
+    "help",
+    "profile <@UMENTEE02>",
+    "assess <@UMENTEE02>",
+    "milestone list <@UMENTEE02>",
+    'milestone add <@UMENTEE02> "Book Step 3" 2027-01-15',
+    "milestone done 1",
+    "log exam step2ck 236 2026-10-02",
+    "plan <@UMENTEE02>",
+    "checkin <@UMENTEE02> all fine",
+    "flags",
+    "settings",
+    "dashboard",
+    "export <@UMENTEE02>",
+    "forget <@UMENTEE02>",
+    "enroll <@UNEWBIE09>",
+    "assign <@UMENTEE02> <@UMENTOR01>",
+]
+
+
+@given(text=st.one_of(st.sampled_from(VALID_COMMANDS), texts, st.text(max_size=300)))
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_any_text_never_errors(bot: BotProcess, text: str) -> None:
-    reply = bot.command(text, "USTRANGER", wait=False)
+    reply = bot.command(text, "USTRANGER")  # waits for what the user is shown
     assert reply.status == 200
+    shown = reply.text()
+    assert reply.ack or reply.responses, "the user was shown nothing"
+    assert "went wrong on our side" not in shown, shown  # the error boundary's apology
+
+
+ODD_TEMPLATES = [
+    "milestone done {n}",
+    "milestone drop {n}",
+    "log exam <@UMENTEE02> step2ck {n} {d}",
+    "log exam <@UMENTEE02> step2ck 241 {d} attempt {n}",
+    "log practice <@UMENTEE02> step2ck {n} {d} NBME",
+    'milestone add <@UMENTEE02> "Book Step 3" {d}',
+]
+
+
+@given(
+    template=st.sampled_from(ODD_TEMPLATES),
+    n=odd_numbers,
+    d=extreme_dates,
+)
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_odd_digits_and_dates_never_error(
+    bot: BotProcess, db: Database, template: str, n: str, d: str
+) -> None:
+    """Digits `int()` refuses, digits nobody types, dates out of any field's range: a clear
+    answer, never a 500 or the apology. The stranger may write nothing (but the audit trail of
+    their denials), so nothing else changes."""
+    before = rows(db)
+    reply = bot.command(template.format(n=n, d=d), "USTRANGER")
+    assert reply.status == 200
+    text = shown(reply.text())
+    assert "went wrong" not in text
+    assert "MatchPath commands" in text or DENIED in text or "must be" in text
+    after = rows(db)
+    assert after.pop("audit_event") >= before.pop("audit_event")
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('milestone add <@UMENTEE01> "Book Step 3" 0001-01-01', "the due date"),
+        ('milestone add <@UMENTEE01> "Book Step 3" 9999-12-31', "the due date"),
+        ('milestone add <@UMENTEE01> "Book Step 3" 2099-01-01', "the due date"),
+        ("log exam <@UMENTEE01> step2ck 241 0001-01-01", "the exam date"),
+        ("log exam <@UMENTEE01> step2ck 241 1985-06-01", "the exam date"),
+        ("log exam <@UMENTEE01> step2ck 241 9999-12-31", "the exam date"),
+        ("log practice <@UMENTEE01> step2ck 221 9999-12-31", "the practice test date"),
+        ("milestone done ²", "milestone done ID"),
+        ("log exam <@UMENTEE01> step2ck ② 2026-10-02", "score between 1 and 300"),
+    ],
+)
+def test_out_of_range_dates_are_refused_naming_the_field(
+    bot: BotProcess, db: Database, text: str, words: str
+) -> None:
+    before = rows(db)
+    reply = bot.command(text, "UMENTOR01")
+    assert reply.status == 200
+    shown_text = shown(reply.text())
+    assert words in shown_text
+    assert "went wrong" not in shown_text
+    assert rows(db) == before
+
+
+def test_a_nul_is_refused_the_same_on_both_databases(bot: BotProcess, db: Database) -> None:
+    """A NUL in command text or a form: a refusal naming it, nothing stored, and the text kept
+    out of the log (PostgreSQL used to fail on it and log the SQL parameters; SQLite stored it)."""
+    before = rows(db)
+    secret = "nul-note-about-wellbeing"
+    typed = bot.command(f"checkin <@UMENTEE03> {secret}\x00 fine", "UMENTOR02")
+    assert "control character (U+0000)" in shown(typed.text())
+    assert "went wrong" not in typed.text()
+    form = bot.command("checkin <@UMENTEE03>", "UMENTOR02").responses[0]["opened_view"]
+    view = json.loads(form) if isinstance(form, str) else form
+    notes = {"notes": {"value": {"type": "plain_text_input", "value": f"{secret}\x00"}}}
+    refused = json.loads(bot.submit("UMENTOR02", view, notes).body)
+    assert refused["response_action"] == "errors"
+    assert "control character (U+0000)" in refused["errors"]["notes"]
+    after = rows(db)
+    assert after.pop("audit_event") >= before.pop("audit_event")  # the form's opening
+    assert after == before
+    assert secret not in bot.log()
 
 
 # -- dashboards -----------------------------------------------------------------------------
@@ -639,3 +889,144 @@ def test_forgeries_are_refused(
         status, _ = bot.post(request)
         assert status == 401
     assert rows(db) == before
+
+
+# -- user text reaching Slack --------------------------------------------------------------
+
+from tests.test_escaping import assert_inert  # noqa: E402
+
+HOSTILE = st.lists(
+    st.sampled_from(
+        [
+            *("<!channel>", "<!everyone>", "<!here>", "<https://evil.example|click me>"),
+            *("<!subteam^S1>", "&", "<", ">", "|", "a", " ", "Book Step 3"),
+        ]
+    ),
+    min_size=1,
+    max_size=6,
+).map("".join)
+
+
+def _sent_since(fake: FakeSlack, calls: int, responses: int) -> list[tuple[Any, bool]]:
+    """What the bot sent: each payload, and whether only the asker sees it."""
+    sent: list[tuple[Any, bool]] = []
+    for call in fake.calls()[calls:]:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            params = {
+                k: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+                for k, v in call.params.items()
+            }
+            to_asker = call.method == "chat.postEphemeral" or params.get("channel", "")[:1] == "D"
+            sent.append((params, to_asker))
+    sent += [(r.payload, True) for r in fake.responses[responses:]]
+    return sent
+
+
+@given(title=HOSTILE, writer=HOSTILE.map(lambda t: t + " <@UADMIN01>"))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_user_text_reaches_slack_inert(
+    bot: BotProcess, fake: FakeSlack, db: Database, title: str, writer: str
+) -> None:
+    """A milestone title and a letter writer full of broadcasts, links and a mention: in the
+    mentors' channel (thread lines, the card) and in replies, nothing pings or links."""
+    from datetime import UTC, datetime
+
+    from slack_sdk import WebClient
+
+    from bot.assessment.ruleset import load_ruleset
+    from bot.clock import FixedClock
+    from bot.reminders.sweep import run_sweep
+    from handlers.notifier import SlackNotifier
+
+    assume(title.strip() and writer.strip())
+    fake.add_channel("GMENTORS9", "mentors", is_private=True)
+    bot.command("dashboard channel <#GMENTORS9|mentors>", "UADMIN01")
+    calls, responses = len(fake.calls()), len(fake.responses)
+    added = bot.command(f'milestone add <@UMENTEE02> "{title}" 2027-01-15', "UMENTOR02")
+    assert "Milestone #" in added.text()
+    opened = bot.command("log letter <@UMENTEE02>", "UMENTOR02").responses[0]["opened_view"]
+    view = json.loads(opened) if isinstance(opened, str) else opened
+    view["id"] = f"V{time.monotonic_ns()}"  # each form its own: the same bytes twice are a replay
+    values = {
+        "writer": {"value": {"type": "plain_text_input", "value": writer}},
+        "specialty": {"value": {"selected_option": {"value": "general_surgery"}}},
+        "received_on": {"value": {"selected_date": "2026-11-01"}},
+    }
+    assert bot.submit("UMENTOR02", view, values).status == 200
+    notifier = SlackNotifier(WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[]))
+    for _ in range(2):
+        run_sweep(db, notifier, FixedClock(datetime.now(UTC)), load_ruleset())
+    sent = _sent_since(fake, calls, responses)
+    channel = [p for p, to_asker in sent if not to_asker]
+    assert any("Milestone added" in json.dumps(p) for p in channel)  # the thread line went out
+    for payload, to_asker in sent:
+        assert_inert(payload, asker_only=to_asker, ours={"UMENTEE02", "UMENTOR02"})
+
+
+# -- enrolling someone who may be enrolled already -------------------------------------------
+
+
+def _enrol_answer(bot: BotProcess, fake: FakeSlack, user: str, target: str) -> tuple[str, Any]:
+    """What `enroll @target` shows, and, when it opens the form, what saving it answers."""
+    reply = bot.command(f"enroll <@{target}>", user)
+    opened = reply.responses[0].get("opened_view")
+    if opened is None:
+        return shown(reply.text()).replace(target, "TARGET"), None
+    view = json.loads(opened) if isinstance(opened, str) else opened
+    view["id"] = f"V{time.monotonic_ns()}"
+    values = {
+        "name": {"value": {"type": "plain_text_input", "value": "Entered Name"}},
+        "applicant_type": {"value": {"selected_option": {"value": "non_us_img"}}},
+        "visa": {"value": {"selected_option": {"value": "j1"}}},
+        "ecfmg": {"value": {"selected_option": {"value": "certified"}}},
+        "checkpoint_cadence_days": {"value": {"type": "number_input", "value": "180"}},
+        "status": {"value": {"selected_option": {"value": "active"}}},
+    }
+    before = len(fake.calls("chat.postEphemeral"))
+    assert bot.submit(user, view, values).status == 200
+    answer = wait_for(lambda: fake.calls("chat.postEphemeral")[before:], what="the answer")
+    form = json.dumps({k: v for k, v in view.items() if k not in ("private_metadata", "id")})
+    return form, json.dumps(answer[0].params.get("text")).replace(target, "TARGET")
+
+
+@pytest.mark.parametrize(
+    ("user", "told"),
+    [("UADMIN01", True), ("UMENTOR01", True), ("UMENTOR02", False)],
+)
+def test_enrolling_an_enrolled_mentee_says_so_only_to_those_who_may_know(
+    bot: BotProcess, fake: FakeSlack, db: Database, user: str, told: bool
+) -> None:
+    """Maya is enrolled (mentored by UMENTOR01). An admin or her mentor is told at once, with
+    her profile a click away; another mentor sees the form and then an answer that read the
+    same as for someone new, and nothing of Maya's changes."""
+    if told:
+        reply = bot.command("enroll <@UMENTEE01>", user)
+        text = shown(reply.text())
+        assert "<@UMENTEE01> is already enrolled" in text
+        assert Action.OPEN_PROFILE in text
+        assert "opened_view" not in reply.responses[0]
+        return
+    new = f"UNEW{user[-2:]}X"
+    fake.add_user(new, "Not Yet Enrolled")
+    enrolled, unknown = (
+        _enrol_answer(bot, fake, user, "UMENTEE01"),
+        _enrol_answer(bot, fake, user, new),
+    )
+    assert enrolled == unknown
+    assert "an admin can assign you" in unknown[1]
+    with db.read_only() as session:
+        names = dict(session.execute(select(Person.slack_user_id, Person.display_name)).all())
+    assert names["UMENTEE01"] == "Maya Rahman"  # the form's answers went nowhere
+    assert names[new] == "Entered Name"  # the new person is enrolled, by this mentor
+    assert "Entered Name" in bot.command(f"profile <@{new}>", user).text()
+    assert DENIED in shown(bot.command("profile <@UMENTEE01>", user).text())
+
+
+@pytest.mark.parametrize("user", ["UMENTEE02", "USTRANGER"])
+def test_enrolling_reads_the_same_for_mentees_and_strangers(bot: BotProcess, user: str) -> None:
+    enrolled = shown(bot.command("enroll <@UMENTEE01>", user).text())
+    unknown = shown(bot.command("enroll <@UNOBODY88>", user).text())
+    assert "Only admins and mentors can enrol mentees" in enrolled
+    assert enrolled.replace("UMENTEE01", "X") == unknown.replace("UNOBODY88", "X")

@@ -146,6 +146,7 @@ def test_history_is_newest_first_and_shows_metadata_only_when_asked(
     assert with_meta["messages"][1]["metadata"] == metadata
     assert with_meta["messages"][1]["reply_count"] == 1
     plain = client.conversations_history(channel=dm)
+    assert [m["text"] for m in plain["messages"]] == ["two", "one"]
     assert all("metadata" not in m for m in plain["messages"])
 
     newer = client.conversations_history(channel=dm, oldest=first["ts"])

@@ -74,6 +74,27 @@ def test_import_refuses_already_enrolled(fresh_db: Database, system: Actor) -> N
         _import(fresh_db, system, EXAMPLE.read_text())
 
 
+def test_a_reimport_names_the_entries_and_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Importing the same roster again: every enrolled entry named, and the way forward."""
+    from bot.cli import main
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MATCHPATH_DATABASE_URL", f"sqlite:///{tmp_path / 'again.db'}")
+        assert main(["import", str(EXAMPLE)]) == 0
+        capsys.readouterr()
+        assert main(["import", str(EXAMPLE)]) == 2
+    refusal = capsys.readouterr().err
+    for n, slack_id in enumerate(["UMENTEE01", "UMENTEE02", "UMENTEE03", "UMENTEE04"]):
+        assert f"mentees[{n}] ({slack_id}): already enrolled" in refusal
+    assert "4 entries are already enrolled" in refusal
+    assert "remove them from the file and import again" in refusal
+    assert "/matchpath profile @name" in refusal
+    assert "import --update" in refusal
+    assert "Traceback" not in refusal
+
+
 def test_export_one_mentee(fresh_db: Database, system: Actor) -> None:
     _import(fresh_db, system, EXAMPLE.read_text())
     with fresh_db.unit_of_work() as session:

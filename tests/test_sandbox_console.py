@@ -8,8 +8,9 @@ import html
 import os
 import signal
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.e2e
 
 GENERAL = "C0GENERAL"
 MENTORS = "C0MENTORS"
-WEEK = 7 * 86400
+MAYA = "UMENTEE01"
+MAYA_TZ = "America/Chicago"
 
 
 @pytest.fixture
@@ -37,14 +39,16 @@ def texts(state: JsonObject) -> str:
     return "\n".join(str(item["text"]) for item in every_item(state))
 
 
-def showing(client: ConsoleClient, who: str, conversation: str, needle: str) -> JsonObject:
+def showing(
+    client: ConsoleClient, who: str, conversation: str, needle: str, *, peek: bool = False
+) -> JsonObject:
     """The state once the conversation shows `needle` (in an item's text or its HTML)."""
 
     def check() -> JsonObject | None:
-        state = client.state(who, conversation)
+        state = client.state(who, conversation, peek=peek)
         return state if needle in texts(state) or needle in state["timeline_html"] else None
 
-    return wait_for(check, what=repr(needle))
+    return wait_for(check, timeout=60, what=repr(needle))
 
 
 def is_alive(pid: int) -> bool:
@@ -135,15 +139,29 @@ def test_walkthrough_from_help_to_a_saved_form_then_time_moves(sandbox: SandboxP
     assert state["modal"] is None
     assert "Step 3" in texts(state) or "step3" in texts(state)
 
-    # The clock: a week on, for the bot too (it reads the same clock file).
+    # A milestone for Maya, due on a weekday at least a week away...
     before = datetime.fromisoformat(state["clock"]["now"])
-    moved = client.advance(WEEK)
+    due = weekday_morning(before + timedelta(days=7), MAYA_TZ)
+    title = "Send the revised personal statement"
+    added = client.command(
+        mentor["id"], GENERAL, f'/matchpath milestone add @maya "{title}" {due.date()}'
+    )
+    assert added["ok"]
+    showing(client, mentor["id"], GENERAL, "Milestone #")
+
+    # ...then the clock moves on to that morning, for the bot too (it reads the same clock file).
+    seconds = (due - before).total_seconds()
+    moved = client.advance(seconds)
     assert moved["ok"]
     after = datetime.fromisoformat(client.state(mentor["id"], GENERAL)["clock"]["now"])
-    assert timedelta(days=7) <= after - before < timedelta(days=7, minutes=5)
-    assert (sandbox.directory / "clock").read_text().strip() == f"{WEEK:.3f}"
+    assert timedelta(seconds=seconds) <= after - before < timedelta(seconds=seconds, minutes=5)
+    assert (sandbox.directory / "clock").read_text().strip() == f"{seconds:.3f}"
 
+    # The reminder of the day arrives as a DM to Maya, unread until she looks.
+    dm = showing(client, MAYA, "dm", title, peek=True)
+    assert "is due today" in texts(dm), texts(dm)
     dms = reminder_dms(client)
+    assert MAYA in dms
     for who, sent in dms.items():  # unread until the person looks: the badge beside the DM
         conversations = client.state(who, GENERAL, peek=True)["conversations"]
         assert {c["key"]: c["unread"] for c in conversations}["dm"] == len(sent)
@@ -155,24 +173,26 @@ def test_walkthrough_from_help_to_a_saved_form_then_time_moves(sandbox: SandboxP
     assert not is_alive(bot_pid)
     assert "Traceback" not in (sandbox.directory / "bot.log").read_text()
 
-    if not dms:
-        pytest.xfail("no reminder DM within 20 s of moving the clock on: reminders not wired yet")
+
+def weekday_morning(after: datetime, zone: str) -> datetime:
+    """The first 10:00 local time, Monday to Friday, at or after `after`: reminders go out from
+    09:00 local and wait out weekends, so one due that day is certain to be sent by then."""
+    local = ZoneInfo(zone)
+    day = after.astimezone(local).date()
+    while True:
+        morning = datetime.combine(day, time(10), local)
+        if morning >= after and morning.weekday() < 5:
+            return morning
+        day += timedelta(days=1)
 
 
 def reminder_dms(client: ConsoleClient) -> dict[str, list[str]]:
-    """Each person's DMs from the bot once any arrive (the scheduler ticks every few seconds)."""
-
-    def found() -> dict[str, list[str]] | None:
-        seen = {
-            p["id"]: [i["text"] for i in client.state(p["id"], "dm", peek=True)["items"]]
-            for p in client.people()
-        }
-        return {who: texts for who, texts in seen.items() if texts} or None
-
-    try:
-        return wait_for(found, timeout=20, what="a reminder DM")
-    except TimeoutError:
-        return {}
+    """Each person's DMs from the bot (peeked: still unread)."""
+    seen = {
+        p["id"]: [i["text"] for i in client.state(p["id"], "dm", peek=True)["items"]]
+        for p in client.people()
+    }
+    return {who: texts for who, texts in seen.items() if texts}
 
 
 def test_console_stays_local_and_explains_refusals(sandbox: SandboxProcess) -> None:
@@ -208,7 +228,7 @@ def test_console_stays_local_and_explains_refusals(sandbox: SandboxProcess) -> N
     assert client.command(
         "UMENTEE01",
         GENERAL,
-        '/matchpath milestone add "<script>alert(1)</script> <b>x</b>" 2099-01-01',
+        '/matchpath milestone add "<script>alert(1)</script> <b>x</b>" 2027-06-01',
     )["ok"]
     client.command("UMENTEE01", GENERAL, "/matchpath milestone list")
     state = showing(client, "UMENTEE01", GENERAL, "alert(1)&lt;/script&gt; &lt;b&gt;")

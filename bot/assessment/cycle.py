@@ -10,9 +10,8 @@ from bot.assessment.dto import RuleNote, SeasonSection
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.season import Phase
-from bot.assessment.wording import plural
 from bot.profile.schema import CycleIn, ProfileIn
-from bot.vocab import CycleOutcome, EcfmgStatus
+from bot.vocab import CycleOutcome, EcfmgStatus, plural
 
 RECENT_DAYS = 366  # a Match result shapes the advice for the year that follows it
 

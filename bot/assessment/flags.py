@@ -8,9 +8,9 @@ from bot.assessment.conditions import Condition
 from bot.assessment.dto import RuleNote
 from bot.assessment.facts import Facts, exam_failed
 from bot.assessment.ruleset import Ruleset
-from bot.assessment.wording import EXAM_NAMES, delay_target, pathway_name, plural
+from bot.assessment.wording import EXAM_NAMES, delay_target, pathway_name
 from bot.profile.schema import CycleIn, ProfileIn
-from bot.vocab import CycleOutcome, EcfmgStatus, Exam, Pathway, UsceKind, Verdict
+from bot.vocab import CycleOutcome, EcfmgStatus, Exam, Pathway, UsceKind, Verdict, label, plural
 
 
 def red_flags(profile: ProfileIn, facts: Facts, ruleset: Ruleset) -> list[RuleNote]:
@@ -219,7 +219,7 @@ def _no_parallel(
             text=(
                 f"The {latest.season} cycle applied only to {pathway_name(tracks[0])} "
                 f"({plural(latest.applications[tracks[0]], 'programme')}), now a "
-                f"{verdict.value.replace('_', ' ')}, with no parallel track"
+                f"{label(verdict)}, with no parallel track"
             ),
         )
     ]

@@ -7,8 +7,8 @@ from bot.assessment.conditions import Condition
 from bot.assessment.dto import Reason, RuleNote
 from bot.assessment.facts import Facts, exam_failed
 from bot.assessment.ruleset import Ruleset
-from bot.assessment.wording import plural, step1_text, step2_text
-from bot.vocab import Effect, VisaNeed
+from bot.assessment.wording import step1_text, step2_text
+from bot.vocab import Effect, VisaNeed, plural
 
 
 def glance(facts: Facts, ruleset: Ruleset) -> list[Reason]:

@@ -6,8 +6,8 @@ from bot.assessment.conditions import Condition
 from bot.assessment.dto import RuleNote
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Ruleset
-from bot.assessment.wording import EXAM_NAMES, PLASTICS, delay_target, plural
-from bot.vocab import EcfmgStatus, Exam, Pathway, VisaNeed
+from bot.assessment.wording import EXAM_NAMES, PLASTICS, delay_target
+from bot.vocab import EcfmgStatus, Exam, Pathway, VisaNeed, plural
 
 
 def next_steps(pathway: Pathway, facts: Facts, ruleset: Ruleset) -> list[RuleNote]:

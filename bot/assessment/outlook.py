@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.assessment.dto import Assessment
 from bot.assessment.text import PHASES
-from bot.assessment.wording import plural
+from bot.vocab import plural
 
 
 def season_line(result: Assessment) -> str:

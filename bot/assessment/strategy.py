@@ -9,9 +9,9 @@ from bot.assessment.dto import Applications, Cost, CountRange, RuleNote, Strateg
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Range, Ruleset
 from bot.assessment.season import Phase
-from bot.assessment.wording import pathway_name, plural
+from bot.assessment.wording import pathway_name
 from bot.profile.schema import ProfileIn
-from bot.vocab import ApplicantType, Pathway, Verdict, VisaNeed
+from bot.vocab import ApplicantType, Pathway, Verdict, VisaNeed, plural
 
 MATCH_TRACKS = (
     Pathway.GENERAL_SURGERY,

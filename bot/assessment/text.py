@@ -12,8 +12,8 @@ from bot.assessment.dto import (
     SeasonSection,
     Strategy,
 )
-from bot.assessment.wording import pathway_name, plural
-from bot.vocab import Effect
+from bot.assessment.wording import pathway_name
+from bot.vocab import Effect, Verdict, label, plural
 
 MARKS = {Effect.POSITIVE: "+", Effect.NEGATIVE: "-", Effect.NEUTRAL: "·"}
 PHASES = {
@@ -27,8 +27,8 @@ PHASES = {
 }
 
 
-def verdict_label(verdict: str) -> str:
-    return verdict.replace("_", " ")
+def verdict_label(verdict: Verdict) -> str:
+    return label(verdict)
 
 
 def render_text(assessment: Assessment) -> str:

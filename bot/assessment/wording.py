@@ -9,9 +9,9 @@ from __future__ import annotations
 from bot.assessment.conditions import Condition
 from bot.assessment.facts import Facts
 from bot.assessment.ruleset import Ruleset
-from bot.vocab import ApplicantType, Exam, Pathway, Verdict
+from bot.vocab import Exam, Pathway, Verdict, label, plural
 
-EXAM_NAMES = {Exam.STEP1: "Step 1", Exam.STEP2CK: "Step 2 CK", Exam.STEP3: "Step 3"}
+EXAM_NAMES = {exam: label(exam) for exam in Exam}
 PLASTICS = {Pathway.INTEGRATED_PLASTICS, Pathway.INDEPENDENT_PLASTICS}
 BAND_WORDS = {
     "unknown": "unknown",
@@ -21,20 +21,10 @@ BAND_WORDS = {
     "solid": "average",
     "strong": "strong",
 }
-APPLICANT_NAMES = {
-    ApplicantType.US_MD: "US MD graduate",
-    ApplicantType.US_DO: "US DO graduate",
-    ApplicantType.US_IMG: "US-citizen IMG",
-    ApplicantType.NON_US_IMG: "non-US IMG",
-}
 
 
 def pathway_name(pathway: Pathway) -> str:
-    return pathway.value.replace("_", " ")
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return label(pathway)
 
 
 def letters_fact(f: Facts, r: Ruleset) -> str:
@@ -49,7 +39,7 @@ def usce_fact(f: Facts, r: Ruleset) -> str:
     need = r.rules.usce_surg
     return (
         f"{plural(f.hands_on_surgical_weeks, 'week')} of hands-on US surgery "
-        f"(target {need.hands_on_weeks}) and {f.observer_surgical_weeks} observer weeks "
+        f"(target {need.hands_on_weeks}) and {plural(f.observer_surgical_weeks, 'observer week')} "
         f"(or {need.observer_weeks})"
     )
 
@@ -78,8 +68,9 @@ def condition_text(
         case Condition.CLINICAL_READINESS, _:
             verdict = "in place" if holds else "incomplete"
             return (
-                f"US letters and clinical experience {verdict}: {f.us_strong_letters} strong US "
-                f"letters, {f.letters} in all; {f.hands_on_weeks} hands-on US weeks"
+                f"US letters and clinical experience {verdict}: "
+                f"{plural(f.us_strong_letters, 'strong US letter')}, {f.letters} in all; "
+                f"{plural(f.hands_on_weeks, 'hands-on US week')}"
             )
         case Condition.RESEARCH_TRACK_RECORD, _:
             return f"{plural(f.research_outputs, 'research output')} on record"
@@ -88,7 +79,7 @@ def condition_text(
         case Condition.MENTOR_ADVOCATE, False:
             return "No US mentor-advocate yet"
         case Condition.US_GRADUATE, True:
-            return f"{APPLICANT_NAMES[f.applicant_type]}: no IMG hurdle with programmes"
+            return f"{label(f.applicant_type)}: no IMG hurdle with programmes"
         case Condition.FAILED_ATTEMPT, True:
             exams = ", ".join(EXAM_NAMES[e] for e in f.failed_exams)
             return f"Failed attempt on record ({exams}); programmes screen on first-attempt passes"
@@ -188,7 +179,7 @@ def score_summary(f: Facts) -> str:
 
 
 def cap_text(verdict: Verdict) -> str:
-    return f" (capped at {verdict.value.replace('_', ' ')})"
+    return f" (capped at {label(verdict)})"
 
 
 def step2_text(f: Facts, r: Ruleset) -> tuple[str, str, bool | None]:

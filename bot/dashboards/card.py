@@ -18,8 +18,11 @@ from bot.vocab import (
     Exam,
     FlagState,
     MilestoneStatus,
+    Pathway,
     Specialty,
     UsceKind,
+    Verdict,
+    label,
 )
 
 
@@ -48,13 +51,17 @@ class CardView(BaseModel):
     alert: str | None = None  # every route blocked, or ECFMG timing: said first
 
 
+def verdict_change(pathway: str, before: str, after: str) -> str:
+    """A pathway's verdict moving, as a thread line says it (values as stored on the card)."""
+    return f"{label(Pathway(pathway))}: {label(Verdict(before))} → {label(Verdict(after))}"
+
+
 def exam_summary(exams: list[ExamIn], exam: Exam) -> str:
     sat = sorted((e for e in exams if e.exam is exam), key=lambda e: e.attempt)
     if not sat:
         return "—"
     last = sat[-1]
-    shown = str(last.score) if last.score is not None else str(last.result)
-    return shown + (f" (attempt {last.attempt})" if last.attempt > 1 else "")
+    return last.result_text() + (f" (attempt {last.attempt})" if last.attempt > 1 else "")
 
 
 def build_card(session: Session, mentee: Mentee, *, ruleset: Ruleset, now: datetime) -> CardView:
@@ -94,7 +101,7 @@ def build_card(session: Session, mentee: Mentee, *, ruleset: Ruleset, now: datet
             for u in profile.usce
             if u.us and u.kind is not UsceKind.RESEARCH_FELLOWSHIP
         ),
-        cycles=[f"{c.season}: {c.outcome.value.replace('_', ' ')}" for c in profile.cycles],
+        cycles=[f"{c.season}: {label(c.outcome)}" for c in profile.cycles],
         verdicts={p.pathway.value: p.verdict.value for p in result.pathways},
         season=season_line(result),
         alert=alert_line(result),

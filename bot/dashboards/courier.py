@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.orm import Session
 
-from bot.dashboards.card import CardView, build_card
+from bot.dashboards.card import CardView, build_card, verdict_change
 from bot.dashboards.outbox import CARD, DELETE, REPLY, UPDATE, dashboard_channel, queue
 from bot.models import DashboardCard, Delivery, Mentee
 from bot.reminders.ports import Outcome, Permanent, RetryLater, Sent, Uncertain
@@ -169,7 +169,7 @@ class DashboardCourier:
                     f"dash:{card.mentee_id}:verdict:{pathway}:{before}>{verdict}:v{card.version}",
                     now,
                     now,
-                    body=f"{pathway}: {before} → {verdict} (assessment)",
+                    body=f"{verdict_change(pathway, before, verdict)} (assessment)",
                 )
         card.verdicts = dict(new)
 

@@ -52,6 +52,21 @@ def set_dashboard_channel(session: Session, channel_id: str, now: datetime) -> N
             )
 
 
+def adopt_channel(session: Session, channel_id: str, now: datetime) -> str:
+    """The operator's MATCHPATH_MENTORS_CHANNEL becomes the dashboard channel unless one is
+    already recorded (an admin's `/matchpath dashboard channel` wins). Returns the channel in
+    force. Safe when several processes start at once: the first insert wins, the rest read it."""
+    session.execute(
+        insert_for(session, AppSetting)
+        .values(name=CHANNEL_SETTING, value=channel_id, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    session.info.pop(CHANNEL_SETTING, None)
+    channel = dashboard_channel(session)
+    assert channel is not None
+    return channel
+
+
 def who(actor: Actor) -> str:
     return (
         "MatchPath"

@@ -16,6 +16,7 @@ from bot.errors import InvalidInput
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.service import mentee_for
 from bot.models import DashboardCard, Mentee, SlackEvent
+from bot.vocab import label
 
 NOTE = re.compile(r"^\s*(?:<@[UW][A-Z0-9]+>\s*)+note\b[:\s]*(?P<text>.*)$", re.S | re.I)
 
@@ -38,7 +39,7 @@ def share_assessment(
     mentee = mentee_for(session, actor, slack_user_id, Capability.PLAN, "assessment.share")
     if dashboard_channel(session) is None:
         raise InvalidInput.single("dashboard", "no dashboard channel is set up yet")
-    lines = ", ".join(f"{p.pathway.value}: {p.verdict.value}" for p in assessment.pathways)
+    lines = ", ".join(f"{label(p.pathway)}: {label(p.verdict)}" for p in assessment.pathways)
     record(
         session,
         mentee_id=mentee.id,

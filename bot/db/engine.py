@@ -10,21 +10,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import DomainError
+from bot.private_files import create_private
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "matchpath_read_only"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failed statement's parameters are a mentee's notes, names and scores: never in an
+    # error's text, which ends up in logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
+        _create_database_file(url)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
@@ -36,6 +43,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def _create_database_file(url: str) -> None:
+    """Create a new SQLite database file 0600 before SQLite does: SQLite would create it 0644
+    under the usual umask, and it gives the -wal and -shm files the database file's mode."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        create_private(Path(database))
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.access import Actor, Capability, authorize
 from bot.dashboards import outbox as dashboard
 from bot.errors import InvalidInput
+from bot.inputs import Prose
 from bot.mentees.dto import PersonRef
 from bot.mentees.service import mentee_for
 from bot.models import Flag, Mentee, MentorAssignment, Person
@@ -35,7 +36,7 @@ class FlagRead(BaseModel):
 class Resolution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Annotated[Prose, Field(min_length=1, max_length=500)]
 
 
 def list_flags(

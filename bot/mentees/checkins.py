@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor, Capability
 from bot.dashboards import outbox as dashboard
+from bot.inputs import Prose
 from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import CheckInRead, PersonRef
 from bot.mentees.service import mentee_for
@@ -20,7 +21,7 @@ from bot.models import CheckIn, Person
 class CheckInCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    notes: Annotated[str, Field(max_length=3000)] = ""
+    notes: Annotated[Prose, Field(max_length=3000)] = ""
     wellbeing_asked: bool = False
     at: datetime | None = None
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.inputs import Line, Prose
 from bot.profile.schema import ProfileIn
 from bot.vocab import (
     ApplicantType,
@@ -68,11 +69,20 @@ class MenteeSummary(Frozen):
     targets: list[Pathway]
 
 
+class MenteeChoice(Frozen):
+    """Whom a subcommand that names nobody is about: `own` (the actor themself), or, when that
+    is None, one of `mentees` for the actor to pick."""
+
+    own: str | None
+    mentees: list[PersonRef] = []
+
+
 class ItemLogged(Frozen):
     mentee_id: int
     kind: str
     id: int
-    summary: str
+    summary: str  # for the dashboard thread: no scores
+    confirmation: str  # for the person who logged it: scores, and the attempt it was stored as
 
 
 class ProfileFields(BaseModel):
@@ -80,7 +90,7 @@ class ProfileFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    name: Annotated[Line, Field(min_length=1, max_length=200)] | None = None
     applicant_type: ApplicantType
     visa: VisaNeed = VisaNeed.NONE
     ecfmg: EcfmgStatus = EcfmgStatus.NOT_STARTED
@@ -90,4 +100,4 @@ class ProfileFields(BaseModel):
     distinctive_story: bool = False
     checkpoint_cadence_days: Annotated[int, Field(ge=30, le=365)] = 180
     status: MenteeStatus = MenteeStatus.ACTIVE
-    notes: Annotated[str, Field(max_length=3000)] = ""
+    notes: Annotated[Prose, Field(max_length=3000)] = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,20 +12,24 @@ from sqlalchemy.orm import Session
 from bot.access import Actor, Capability, authorize
 from bot.dashboards import outbox as dashboard
 from bot.errors import InvalidInput
+from bot.inputs import DueDay, Line
 from bot.mentees.dto import MilestoneRead
 from bot.mentees.service import mentee_for
 from bot.models import Mentee, Milestone
-from bot.profile.schema import MAX_DATE, MIN_DATE
 from bot.vocab import MilestoneStatus
+
+# A due date further out is a typo more often than a plan; one long past is too.
+DUE_AHEAD = timedelta(days=10 * 366)
+DUE_BEHIND = timedelta(days=366)
 
 
 class MilestoneCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    due_on: Annotated[date, Field(ge=MIN_DATE, le=MAX_DATE)]
-    kind: Annotated[str, Field(min_length=1, max_length=64)] = "free"
-    rule: Annotated[str, Field(max_length=32)] | None = None
+    title: Annotated[Line, Field(min_length=1, max_length=200)]
+    due_on: DueDay
+    kind: Annotated[Line, Field(min_length=1, max_length=64)] = "free"
+    rule: Annotated[Line, Field(max_length=32)] | None = None
 
 
 def add_milestones(
@@ -38,6 +42,8 @@ def add_milestones(
         Capability.MILESTONES,
         "milestone.add",
     )
+    for m in milestones:
+        _check_due(m.due_on, actor.now.date())
     rows = [
         Milestone(
             mentee_id=mentee.id,
@@ -61,6 +67,14 @@ def add_milestones(
             text=f"Milestone added: {row.title} (due {row.due_on})",
         )
     return [milestone_read(row) for row in rows]
+
+
+def _check_due(due_on: date, today: date) -> None:
+    earliest, latest = today - DUE_BEHIND, today + DUE_AHEAD
+    if not earliest <= due_on <= latest:
+        raise InvalidInput.single(
+            "due_on", f"the due date must be between {earliest} and {latest}, not {due_on}"
+        )
 
 
 def set_milestone_status(

@@ -8,26 +8,31 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.access import (
+    FORGOTTEN,
     Actor,
     Capability,
     Role,
     audit,
+    audit_event,
     authorize,
     is_mentor,
+    pseudonymise_audit,
     require_admin,
     role_for,
 )
 from bot.dashboards import outbox as dashboard
-from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.errors import AccessDenied, Conflict, DomainError, InvalidInput
 from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import (
     ItemLogged,
+    MenteeChoice,
     MenteeRead,
     MenteeSummary,
     PersonRef,
     ProfileFields,
 )
 from bot.models import (
+    AuditEvent,
     CheckIn,
     Mentee,
     MentorAssignment,
@@ -46,7 +51,7 @@ from bot.profile.schema import (
     UsceIn,
 )
 from bot.profile.store import PROFILE_FIELDS, add_profile_items, item_row, load_profiles
-from bot.vocab import Pathway
+from bot.vocab import AuditOutcome, Pathway, label
 
 ProfileItem = ExamIn | PlannedExamIn | PracticeScoreIn | UsceIn | LetterIn | ResearchIn | CycleIn
 
@@ -65,6 +70,51 @@ def mentee_for(
     return authorize(session, actor, mentee, capability, action, subject_slack_id=slack_user_id)
 
 
+def mentee_choice(session: Session, *, actor: Actor) -> MenteeChoice:
+    """Whom a subcommand that names nobody means. An enrolled mentee means themself; a mentor
+    or an admin picks one of the mentees they may see. Anyone else also "means themself", so
+    the access check that follows refuses them exactly as it refuses any name they could give.
+    """
+    own = MenteeChoice(own=actor.slack_user_id)
+    if find_mentee(session, actor.slack_user_id) is not None:
+        return own
+    if not actor.is_admin and not is_mentor(session, actor):
+        return own
+    return MenteeChoice(own=None, mentees=[m.person for m in list_mentees(session, actor=actor)])
+
+
+class EnrolmentWithheld(DomainError):
+    """The person is enrolled already and the actor may not know it: the caller answers as it
+    answers a new enrolment, and nothing was written (but the audit row of the attempt)."""
+
+    def __init__(self, record: AuditEvent) -> None:
+        super().__init__()
+        self.after_rollback = (record,)
+
+
+def may_enrol(session: Session, actor: Actor) -> bool:
+    return actor.is_admin or is_mentor(session, actor)
+
+
+def enrolment_check(session: Session, *, actor: Actor, slack_user_id: str) -> bool:
+    """Before the enrolment form opens. True: the person is enrolled and the actor may be told
+    (an admin, or one of their mentors). False: open the form, whether or not they are enrolled,
+    so the answer reads the same to anyone else. A mentee or a stranger may not enrol anyone."""
+    if not may_enrol(session, actor):
+        raise AccessDenied("Only admins and mentors can enrol mentees.")
+    mentee = find_mentee(session, slack_user_id)
+    told = mentee is not None and role_for(session, actor, mentee) in (Role.ADMIN, Role.MENTOR)
+    audit(
+        session,
+        actor,
+        "mentee.enroll.form",
+        mentee=mentee if told else None,
+        subject_slack_id=slack_user_id,
+        already_enrolled=told,
+    )
+    return told
+
+
 def enroll(
     session: Session,
     *,
@@ -75,14 +125,22 @@ def enroll(
     tz: str | None = None,
     fields: ProfileFields | None = None,
 ) -> MenteeRead:
-    """Create a mentee with their profile; a mentor who enrols someone becomes their mentor."""
-    acting_mentor = not actor.is_admin and is_mentor(session, actor)
-    if not actor.is_admin and not acting_mentor:
+    """Create a mentee with their profile; a mentor who enrols someone becomes their mentor.
+
+    Someone enrolled already: `Conflict` for an admin or one of their mentors, who may know it;
+    `EnrolmentWithheld` for any other mentor, who must not learn it from the answer."""
+    if not may_enrol(session, actor):
         raise AccessDenied("Only admins and mentors can enrol mentees.")
+    acting_mentor = not actor.is_admin
     if slack_user_id in mentor_ids:
         raise InvalidInput.single("mentors", "a mentee cannot be their own mentor")
-    if find_mentee(session, slack_user_id) is not None:
-        raise Conflict(f"<@{slack_user_id}> is already enrolled; an admin can assign you.")
+    existing = find_mentee(session, slack_user_id)
+    if existing is not None:
+        if role_for(session, actor, existing) in (Role.ADMIN, Role.MENTOR):
+            raise Conflict(f"<@{slack_user_id}> is already enrolled.")
+        raise EnrolmentWithheld(
+            audit_event(actor, "mentee.enroll", existing, None, AuditOutcome.DENIED, {})
+        )
     person = ensure_person(
         session,
         slack_user_id=slack_user_id,
@@ -155,7 +213,7 @@ def log_item(
     """Add one item (exam, letter, USCE, research, cycle, practice score, planned exam)."""
     kind = type(item).__name__.removesuffix("In").lower()
     mentee = mentee_for(session, actor, slack_user_id, Capability.LOG_ITEM, f"item.add.{kind}")
-    _check_item(session, mentee, item)
+    item = _check_item(session, mentee, item)
     if isinstance(item, ExamIn | PlannedExamIn):
         # Sitting an exam settles its plan; a new plan replaces the old one.
         session.execute(
@@ -179,39 +237,76 @@ def log_item(
         kind=kind,
         id=row.id,
         summary=describe_item(item),
+        confirmation=confirm_item(item),
     )
 
 
-def _check_item(session: Session, mentee: Mentee, item: ProfileItem) -> None:
+def _check_item(session: Session, mentee: Mentee, item: ProfileItem) -> ProfileItem:
+    """The item as it will be stored (an exam gets its attempt number), or a refusal."""
     profile = load_profiles(session, [mentee])[mentee.id]
-    if isinstance(item, ExamIn) and any(
-        e.exam == item.exam and e.attempt == item.attempt for e in profile.exams
-    ):
-        raise InvalidInput.single(
-            "attempt", f"{item.exam} attempt {item.attempt} is already recorded"
-        )
+    if isinstance(item, ExamIn):
+        return numbered_attempt([e for e in profile.exams if e.exam is item.exam], item)
     if isinstance(item, CycleIn) and any(c.season == item.season for c in profile.cycles):
         raise InvalidInput.single("season", f"the {item.season} season is already recorded")
+    return item
+
+
+def numbered_attempt(sat: list[ExamIn], exam: ExamIn) -> ExamIn:
+    """A result without an attempt number is the next attempt; one given must be free, and a
+    day already on record is the same sitting logged twice."""
+    name = label(exam.exam)
+    after = max((e.attempt for e in sat), default=0) + 1
+    twice = next((e for e in sat if e.taken_on == exam.taken_on), None)
+    if twice is not None:
+        raise InvalidInput.single(
+            "taken_on",
+            f"{name} taken on {exam.taken_on} is already recorded (attempt {twice.attempt})",
+        )
+    if "attempt" in exam.model_fields_set:
+        if any(e.attempt == exam.attempt for e in sat):
+            raise InvalidInput.single(
+                "attempt",
+                f"{name} attempt {exam.attempt} is already recorded; the next is attempt {after}",
+            )
+        return exam
+    if after > 9:
+        raise InvalidInput.single("attempt", f"{name} already has 9 attempts on record")
+    return exam.model_copy(update={"attempt": after})
+
+
+def confirm_item(item: ProfileItem) -> str:
+    """What was stored, for the person who logged it: with the score and the attempt."""
+    match item:
+        case ExamIn():
+            return (
+                f"{label(item.exam)} {item.result_text()} (attempt {item.attempt}, {item.taken_on})"
+            )
+        case PracticeScoreIn():
+            return (
+                f"{label(item.source)} practice score {item.score} for {label(item.exam)} "
+                f"({item.taken_on})"
+            )
+    return describe_item(item)
 
 
 def describe_item(item: ProfileItem) -> str:
     """One line naming the item, for confirmations and the dashboard thread (no scores)."""
     match item:
         case ExamIn():
-            return f"{item.exam} result (attempt {item.attempt}, {item.taken_on})"
+            return f"{label(item.exam)} result (attempt {item.attempt}, {item.taken_on})"
         case PlannedExamIn():
-            return f"{item.exam} planned for {item.planned_on}"
+            return f"{label(item.exam)} planned for {item.planned_on}"
         case PracticeScoreIn():
-            return f"{item.source} practice score for {item.exam} ({item.taken_on})"
+            return f"{label(item.source)} practice score for {label(item.exam)} ({item.taken_on})"
         case UsceIn():
-            return f"{item.kind.replace('_', ' ')} in {item.specialty.replace('_', ' ')}"
+            return f"{label(item.kind)} in {label(item.specialty)}"
         case LetterIn():
             strength = "strong " if item.strong else ""
             return f"{strength}letter from {item.writer}"
         case ResearchIn():
-            return f"{item.kind.replace('_', ' ')}: {item.title}"
+            return f"{label(item.kind)}: {item.title}"
         case CycleIn():
-            return f"{item.season} application cycle ({item.outcome})"
+            return f"{item.season} application cycle ({label(item.outcome)})"
 
 
 def list_mentees(session: Session, *, actor: Actor) -> list[MenteeSummary]:
@@ -239,7 +334,7 @@ def list_mentees(session: Session, *, actor: Actor) -> list[MenteeSummary]:
 def assign(
     session: Session, *, actor: Actor, mentee_slack_id: str, mentor_slack_id: str
 ) -> MenteeRead:
-    require_admin(session, actor, "mentor.assign", subject=mentee_slack_id)
+    require_admin(session, actor, "mentor.assign", subject_slack_id=mentee_slack_id)
     mentee = find_mentee(session, mentee_slack_id)
     if mentee is None:
         raise InvalidInput.single("mentee", f"<@{mentee_slack_id}> is not enrolled")
@@ -253,7 +348,7 @@ def assign(
 def unassign(
     session: Session, *, actor: Actor, mentee_slack_id: str, mentor_slack_id: str
 ) -> MenteeRead:
-    require_admin(session, actor, "mentor.unassign", subject=mentee_slack_id)
+    require_admin(session, actor, "mentor.unassign", subject_slack_id=mentee_slack_id)
     mentee = find_mentee(session, mentee_slack_id)
     mentor = find_person(session, mentor_slack_id)
     active = None
@@ -290,20 +385,36 @@ def _assign(session: Session, actor: Actor, mentee: Mentee, mentor_slack_id: str
         audit(session, actor, "mentor.assigned", mentee=mentee, mentor=mentor_slack_id)
 
 
-def forget(session: Session, *, actor: Actor, slack_user_id: str) -> None:
-    """Delete every row of a mentee's data for good; the audit trail keeps the fact of it."""
-    require_admin(session, actor, "mentee.forget", subject=slack_user_id)
+def forget(session: Session, *, actor: Actor, slack_user_id: str) -> str:
+    """Delete every row of a mentee's data for good. The audit keeps the fact of it and what
+    was done with their data, under a pseudonym (`forgotten-<id of the mentee.forgotten row>`),
+    which is returned; ids are never handed out again, so no one else inherits that history."""
+    require_admin(session, actor, "mentee.forget", subject_slack_id=slack_user_id)
     mentee = find_mentee(session, slack_user_id)
     if mentee is None:
         raise InvalidInput.single("mentee", f"<@{slack_user_id}> is not enrolled")
     person = mentee.person
+    stays = person.is_mentor or person.is_admin
     erased = dashboard.erase_posts(session, mentee_id=mentee.id, now=actor.now)
-    audit(session, actor, "mentee.forgotten", mentee=mentee, slack_posts_erased=erased)
+    forgotten = audit_event(
+        actor, "mentee.forgotten", mentee, None, AuditOutcome.OK, {"slack_posts_erased": erased}
+    )
+    session.add(forgotten)
+    session.flush()
+    pseudonym = f"{FORGOTTEN}{forgotten.id}"
+    pseudonymise_audit(
+        session,
+        slack_user_id=slack_user_id,
+        mentee_id=mentee.id,
+        pseudonym=pseudonym,
+        as_actor=not stays,
+    )
     session.delete(mentee)
     session.flush()
-    if not person.is_mentor and not person.is_admin:
+    if not stays:
         session.delete(person)
     session.flush()
+    return pseudonym
 
 
 def read_mentee(session: Session, mentee: Mentee) -> MenteeRead:

@@ -11,6 +11,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.inputs import EARLIEST, LATEST, ExamDay, Line, PlannedExamDay, PracticeDay, dated
 from bot.vocab import (
     ApplicantType,
     CycleOutcome,
@@ -23,19 +24,14 @@ from bot.vocab import (
     Specialty,
     UsceKind,
     VisaNeed,
+    label,
 )
 
 Score = Annotated[int, Field(ge=1, le=300, description="USMLE three-digit score (1-300)")]
 Attempt = Annotated[int, Field(ge=1, le=9)]
-Text200 = Annotated[str, Field(min_length=1, max_length=200)]
-MIN_DATE = date(1950, 1, 1)
-MAX_DATE = date(2100, 12, 31)
-
-
-def _check_date(value: date | None) -> date | None:
-    if value is not None and not MIN_DATE <= value <= MAX_DATE:
-        raise ValueError(f"{value.isoformat()} is outside {MIN_DATE.year}-{MAX_DATE.year}")
-    return value
+Text200 = Annotated[Line, Field(min_length=1, max_length=200)]
+MIN_DATE = EARLIEST
+MAX_DATE = LATEST
 
 
 class Item(BaseModel):
@@ -47,9 +43,7 @@ class ExamIn(Item):
     score: Score | None = None
     result: PassFail | None = None
     attempt: Attempt = 1
-    taken_on: date
-
-    _dates = field_validator("taken_on")(_check_date)
+    taken_on: ExamDay
 
     @model_validator(mode="after")
     def _score_or_result(self) -> Self:
@@ -57,32 +51,30 @@ class ExamIn(Item):
             raise ValueError("give a score or a result (pass/fail)")
         return self
 
+    def result_text(self) -> str:
+        """The score, or the pass/fail result, as people read it."""
+        return str(self.score) if self.score is not None else label(self.result or PassFail.PASS)
+
 
 class PlannedExamIn(Item):
     exam: Exam
-    planned_on: date
-
-    _dates = field_validator("planned_on")(_check_date)
+    planned_on: PlannedExamDay
 
 
 class PracticeScoreIn(Item):
     exam: Exam = Exam.STEP2CK
     score: Score
-    taken_on: date
+    taken_on: PracticeDay
     source: PracticeSource = PracticeSource.NBME
-
-    _dates = field_validator("taken_on")(_check_date)
 
 
 class UsceIn(Item):
     kind: UsceKind
     specialty: Specialty
-    institution: Annotated[str, Field(max_length=200)] | None = None
+    institution: Annotated[Line, Field(max_length=200)] | None = None
     us: bool = True
-    start: date
-    end: date | None = None
-
-    _dates = field_validator("start", "end")(_check_date)
+    start: Annotated[date, dated("start date")]
+    end: Annotated[date, dated("end date")] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -107,29 +99,23 @@ class LetterIn(Item):
     specialty: Specialty
     us: bool
     strong: bool
-    received_on: date
-
-    _dates = field_validator("received_on")(_check_date)
+    received_on: Annotated[date, dated("date the letter came")]
 
 
 class ResearchIn(Item):
     kind: ResearchKind
     specialty: Specialty
     first_author: bool = False
-    title: Annotated[str, Field(min_length=1, max_length=500)]
-    date: date
-
-    _dates = field_validator("date")(_check_date)
+    title: Annotated[Line, Field(min_length=1, max_length=500)]
+    date: Annotated[date, dated("research date")]
 
 
 class CycleIn(Item):
     season: Annotated[int, Field(ge=2000, le=2100, description="Match year")]
-    submitted_on: date | None = None
+    submitted_on: Annotated[date, dated("submission date")] | None = None
     applications: dict[Pathway, Annotated[int, Field(ge=0, le=1000)]] = Field(default_factory=dict)
     interviews: Annotated[int, Field(ge=0, le=500)] | None = None
     outcome: CycleOutcome = CycleOutcome.PENDING
-
-    _dates = field_validator("submitted_on")(_check_date)
 
 
 class ProfileIn(Item):

@@ -27,7 +27,7 @@ from bot.models import (
 )
 from bot.profile.store import load_profiles
 from bot.reminders.ports import Intent, Notice, NoticeButton
-from bot.vocab import FlagState, MenteeStatus, MilestoneStatus, ReminderKind
+from bot.vocab import FlagState, MenteeStatus, MilestoneStatus, ReminderKind, plural
 
 K = ReminderKind
 
@@ -71,7 +71,11 @@ def _milestone(
         return None
     days = (m.due_on - today).days
     when = (
-        "due today" if days == 0 else f"due in {days} days" if days > 0 else f"{-days} days overdue"
+        "due today"
+        if days == 0
+        else f"due in {plural(days, 'day')}"
+        if days > 0
+        else f"{plural(-days, 'day')} overdue"
     )
     owner = "Your milestone" if is_mentee else f"{mentee.person.display_name}'s milestone"
     why = (

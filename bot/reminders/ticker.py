@@ -7,6 +7,7 @@ loses nothing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,10 +21,14 @@ DEFAULT_SECONDS = 60
 
 def _guarded(sweep: Callable[[], object]) -> Callable[[], None]:
     def tick() -> None:
+        started = time.monotonic()
         try:
             sweep()
         except Exception:  # a failed tick is logged; the next one tries again
             log.exception("sweep failed; the next tick will try again")
+            return
+        # Every tick, so only at DEBUG (bot/logs.py keeps APScheduler's per-run lines out).
+        log.debug("tick: sweep done in %.0f ms", (time.monotonic() - started) * 1000)
 
     return tick
 
@@ -39,6 +44,7 @@ def _ticking(scheduler: BaseScheduler, sweep: Callable[[], object], seconds: int
         coalesce=True,
         next_run_time=datetime.now(UTC),
     )
+    log.info("reminder ticker: a sweep every %d s", seconds)
     scheduler.start()
 
 

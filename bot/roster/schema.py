@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
+from bot.inputs import Line, Prose
 from bot.profile.schema import MAX_DATE, MIN_DATE, Item, ProfileIn, Text200
 from bot.vocab import MenteeStatus, MilestoneStatus
 
@@ -19,7 +20,7 @@ Day = Annotated[date, Field(ge=MIN_DATE, le=MAX_DATE)]
 class MentorEntry(Item):
     slack_user_id: SlackUserId
     name: Text200
-    tz: str | None = None
+    tz: Line | None = None
 
 
 class MilestoneEntry(Item):
@@ -27,14 +28,14 @@ class MilestoneEntry(Item):
     due_on: Day
     status: MilestoneStatus = MilestoneStatus.OPEN
     completed_on: Day | None = None
-    kind: Annotated[str, Field(min_length=1, max_length=64)] = "free"
-    rule: Annotated[str, Field(max_length=32)] | None = None
+    kind: Annotated[Line, Field(min_length=1, max_length=64)] = "free"
+    rule: Annotated[Line, Field(max_length=32)] | None = None
 
 
 class CheckInEntry(Item):
     mentor: SlackUserId | None = None
     at: AwareDatetime
-    notes: Annotated[str, Field(max_length=3000)] = ""
+    notes: Annotated[Prose, Field(max_length=3000)] = ""
     wellbeing_asked: bool = False
 
 
@@ -45,11 +46,11 @@ class MenteeRecord(ProfileIn):
     """
 
     slack_user_id: SlackUserId | None = None
-    tz: str | None = None
+    tz: Line | None = None
     mentors: list[SlackUserId] = Field(default_factory=list)
     status: MenteeStatus = MenteeStatus.ACTIVE
     checkpoint_cadence_days: Annotated[int, Field(ge=30, le=365)] = 180
-    notes: Annotated[str, Field(max_length=3000)] = ""
+    notes: Annotated[Prose, Field(max_length=3000)] = ""
     milestones: list[MilestoneEntry] = Field(default_factory=list, max_length=500)
     checkins: list[CheckInEntry] = Field(default_factory=list, max_length=1000)
 

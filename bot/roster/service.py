@@ -23,6 +23,7 @@ from bot.roster.schema import (
     MilestoneEntry,
     Roster,
 )
+from bot.vocab import plural
 
 RowT = TypeVar("RowT", Milestone, CheckIn)
 
@@ -81,6 +82,7 @@ def _cross_check(session: Session, roster: Roster) -> list[Problem]:
         seen.add(mentor.slack_user_id)
         problems += _tz_problem(where, mentor.tz)
     mentee_ids: set[str] = set()
+    enrolled: list[str] = []
     for i, record in enumerate(roster.mentees):
         where = f"mentees[{i}] ({record.slack_user_id or 'no id'})"
         if record.slack_user_id is None:
@@ -91,6 +93,7 @@ def _cross_check(session: Session, roster: Roster) -> list[Problem]:
         mentee_ids.add(record.slack_user_id)
         if find_mentee(session, record.slack_user_id) is not None:
             problems.append(Problem(where, "already enrolled in this database"))
+            enrolled.append(record.slack_user_id)
         problems += _tz_problem(where, record.tz)
         for mentor_id in record.mentors:
             if mentor_id not in mentor_ids:
@@ -100,7 +103,21 @@ def _cross_check(session: Session, roster: Roster) -> list[Problem]:
                 problems.append(
                     Problem(f"{where}.checkins[{j}].mentor", f"{check_in.mentor} is not in mentors")
                 )
+    if enrolled:
+        problems.append(_enrolled_advice(enrolled))
     return problems
+
+
+def _enrolled_advice(enrolled: list[str]) -> Problem:
+    """What to do instead: an import only adds people; it does not update them (yet)."""
+    those = "is already enrolled" if len(enrolled) == 1 else "are already enrolled"
+    return Problem(
+        "",
+        f"{plural(len(enrolled), 'entry', 'entries')} {those} ({', '.join(enrolled)}): "
+        "an import only adds new mentees, so remove them from the file and import again, "
+        "or change those mentees in Slack (`/matchpath profile @name`, then Edit profile). "
+        "Updating mentees from a file (`matchpath import --update`) is not available yet.",
+    )
 
 
 def _tz_problem(where: str, tz: str | None) -> list[Problem]:
@@ -166,7 +183,7 @@ def _import_mentee(session: Session, actor: Actor, record: MenteeRecord) -> None
 
 def export_roster(session: Session, *, actor: Actor, mentee_slack_id: str | None = None) -> Roster:
     """The programme (or one mentee with their mentors) as a roster, in a canonical order."""
-    require_admin(session, actor, "roster.export", subject=mentee_slack_id)
+    require_admin(session, actor, "roster.export", subject_slack_id=mentee_slack_id)
     query = select(Mentee).join(Mentee.person).order_by(Person.slack_user_id)
     if mentee_slack_id is not None:
         query = query.where(Person.slack_user_id == mentee_slack_id)

@@ -14,8 +14,7 @@ from bot.assessment.dto import (
     SeasonSection,
 )
 from bot.assessment.text import PHASES, blocked_dates
-from bot.assessment.wording import plural
-from bot.vocab import Effect, Verdict
+from bot.vocab import Effect, Verdict, label, plural
 from handlers.blocks.kit import (
     Blocks,
     actions,
@@ -24,7 +23,6 @@ from handlers.blocks.kit import (
     divider,
     escape,
     header,
-    label,
     message,
     section,
 )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.dashboards.card import CardView
 from bot.dashboards.roster import RosterLine, RosterView
-from bot.vocab import Verdict
+from bot.vocab import ApplicantType, Exam, MenteeStatus, Pathway, Verdict, VisaNeed, label, plural
 from handlers.blocks.assessment import VERDICT_ICONS
 from handlers.blocks.kit import (
     Blocks,
@@ -16,30 +17,32 @@ from handlers.blocks.kit import (
     escape,
     fields,
     header,
-    label,
     message,
     section,
 )
 from handlers.ids import Action
 from handlers.payloads import MenteeRef
 
-EXAMS = {"step1": "Step 1", "step2ck": "Step 2 CK", "step3": "Step 3"}
 ROSTER_PAGE = 40  # mentee lines per thread reply, under the 50-block limit
+# A thread line ends with who did it, "(<@U…>)": the one mention in it that is ours.
+ATTRIBUTION = re.compile(r" \(&lt;@([UW][A-Z0-9]{2,30})&gt;\)$")
 
 
 def card_message(card: CardView, *, previous_link: str | None = None) -> dict[str, Any]:
     ref = MenteeRef(mentee=card.mentee_slack_id).dump()
     verdicts = "\n".join(
-        f"{VERDICT_ICONS[Verdict(v)]} {label(p)}: {label(v)}" for p, v in card.verdicts.items()
+        f"{VERDICT_ICONS[Verdict(v)]} {label(Pathway(p))}: {label(Verdict(v))}"
+        for p, v in card.verdicts.items()
     )
+    who = f"{label(ApplicantType(card.applicant_type))}, {label(VisaNeed(card.visa))}"
     next_due = f", next due {card.next_check_in}" if card.next_check_in else ""
     blocks: Blocks = [
         header(f"{card.name}"),
         fields(
             [
-                ("Applicant", f"{label(card.applicant_type)}, visa {label(card.visa)}"),
-                ("Targets", ", ".join(label(t) for t in card.targets) or "—"),
-                *[(EXAMS[e], s) for e, s in card.exams.items()],
+                ("Applicant", who),
+                ("Targets", ", ".join(label(Pathway(t)) for t in card.targets) or "—"),
+                *[(label(Exam(e)), s) for e, s in card.exams.items()],
                 ("Research", f"{card.research} ({card.plastics_research} plastics)"),
                 ("Strong US letters", str(card.strong_us_letters)),
                 ("USCE weeks", str(card.usce_weeks)),
@@ -62,18 +65,20 @@ def card_message(card: CardView, *, previous_link: str | None = None) -> dict[st
             button("Open profile", Action.OPEN_PROFILE, ref),
         ),
     ]
-    notes = [f"Status: {label(card.status)} · the thread below is {card.name}'s story"]
+    status = label(MenteeStatus(card.status))
+    notes = [f"Status: {status} · the thread below is {escape(card.name)}'s story"]
     if card.previous_thread:
+        # The link is ours (the workspace's address of the old thread).
         notes.append(f"Earlier history: {previous_link or 'the thread of the previous card'}")
-    blocks.append(context(*(escape(n) if "<http" not in n else n for n in notes)))
+    blocks.append(context(*notes))
     return message(blocks, f"Dashboard: {card.name}")
 
 
 def thread_line(text: str) -> dict[str, Any]:
-    # The text is ours, except for names and titles people typed: escape all but our mentions.
-    from handlers.blocks.lists import notice
-
-    return notice(text)
+    """A line in a card's thread, in the mentors' channel: names and titles in it were typed by
+    people, so all of it is escaped, but for the closing mention of who did it."""
+    safe = ATTRIBUTION.sub(r" (<@\1>)", escape(text))
+    return message([section(safe)], safe, escaped=True)
 
 
 def thread_link(workspace_url: str | None, channel: str | None, ts: str | None) -> str | None:
@@ -97,9 +102,9 @@ def _line(line: RosterLine, workspace_url: str | None) -> str:
 
 def roster_summary(view: RosterView, scope: str) -> dict[str, Any]:
     text = (
-        f"{view.mentees} mentees · {view.open_flags} open flags · "
-        f"{view.overdue_checkins} overdue check-ins · "
-        f"{view.overdue_milestones} overdue milestones"
+        f"{plural(view.mentees, 'mentee')} · {plural(view.open_flags, 'open flag')} · "
+        f"{plural(view.overdue_checkins, 'overdue check-in')} · "
+        f"{plural(view.overdue_milestones, 'overdue milestone')}"
     )
     return message(
         [
@@ -120,5 +125,5 @@ def roster_pages(view: RosterView, workspace_url: str | None) -> list[dict[str, 
             blocks += [section(_line(line, workspace_url)) for line in chunk] or [
                 section("No mentees.")
             ]
-            pages.append(message(blocks, f"{group or 'Roster'}: {len(chunk)} mentees"))
+            pages.append(message(blocks, f"{group or 'Roster'}: {plural(len(chunk), 'mentee')}"))
     return pages

@@ -11,6 +11,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.vocab import label
 from handlers.blocks.kit import Blocks, clip, plain
 from handlers.ids import INPUT
 
@@ -36,10 +37,9 @@ class Form:
     field_names: dict[str, str] = field(default_factory=dict)  # model field -> block_id
 
 
-def choices(
-    enum: type[StrEnum], labels: dict[str, str] | None = None
-) -> tuple[tuple[str, str], ...]:
-    return tuple((m.value, (labels or {}).get(m.value, m.value.replace("_", " "))) for m in enum)
+def choices(enum: type[StrEnum]) -> tuple[tuple[str, str], ...]:
+    """A vocabulary as (value, label) options: the labels every other surface shows too."""
+    return tuple((m.value, label(m)) for m in enum)
 
 
 def _option(value: str, text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.blocks.kit import Blocks, context, header, message, section
+from handlers.blocks.kit import Blocks, context, escape, header, message, section
 from handlers.commands.parse import Sub
 
 EXAMPLES: list[tuple[Sub, str, str]] = [
@@ -36,7 +36,7 @@ EXAMPLES: list[tuple[Sub, str, str]] = [
 def help_message(problem: str | None = None, focus: Sub | None = None) -> dict[str, Any]:
     blocks: Blocks = [header("MatchPath commands")]
     if problem:
-        blocks.append(section(f":warning: {problem}"))
+        blocks.append(section(f":warning: {escape(problem)}"))
     rows = [e for e in EXAMPLES if focus is None or e[0] is focus] or EXAMPLES
     lines = [f"`/matchpath {usage}`\n{what}" for _, usage, what in rows]
     for start in range(0, len(lines), 7):

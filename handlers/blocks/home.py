@@ -11,6 +11,7 @@ from bot.assessment.dto import SeasonSection
 from bot.assessment.text import PHASES
 from bot.flags.service import FlagRead
 from bot.mentees.dto import MenteeRead, MenteeSummary, MilestoneRead
+from bot.vocab import label
 from handlers.blocks.kit import (
     Blocks,
     actions,
@@ -19,7 +20,6 @@ from handlers.blocks.kit import (
     divider,
     escape,
     header,
-    label,
     section,
 )
 from handlers.ids import Action
@@ -74,7 +74,7 @@ def _mentee(data: HomeData, today: date) -> Blocks:
     flags = "\n".join(f"• `{f.rule}` {escape(f.detail)}" for f in data.own_flags[:5])
     blocks: Blocks = [
         section(
-            f"*Your profile*: {label(p.applicant_type)}, visa {label(p.visa)}, "
+            f"*Your profile*: {label(p.applicant_type)}, {label(p.visa)}, "
             f"targets {', '.join(label(t) for t in p.targets) or 'not set'}"
         ),
         section(f"*Next milestones*\n{upcoming}"),

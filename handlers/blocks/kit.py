@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Blocks = list[dict[str, Any]]
@@ -12,6 +13,16 @@ FIELD_LIMIT = 2000
 def escape(text: str) -> str:
     """User-provided text in mrkdwn: neutralise &, < and > so it cannot ping or link."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Our own mentions of people, once escaped with the text around them, made live again.
+MENTION_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
+
+
+def with_mentions(text: str) -> str:
+    """Escape `text` but for its user mentions: for replies only the asker sees, where a
+    mention cannot ping anyone, and names read better than ids."""
+    return MENTION_ESCAPED.sub(r"<@\1>", escape(text))
 
 
 def clip(text: str, limit: int) -> str:
@@ -91,10 +102,10 @@ def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> dict[
     }
 
 
-def message(blocks: Blocks, text: str) -> dict[str, Any]:
-    """A message payload: blocks plus the `text` fallback for notifications and screen readers."""
-    return {"blocks": blocks[:50], "text": clip(text, 3000)}
+def message(blocks: Blocks, text: str, *, escaped: bool = False) -> dict[str, Any]:
+    """A message payload: blocks plus the `text` fallback for notifications and screen readers.
 
-
-def label(value: str) -> str:
-    return value.replace("_", " ")
+    Slack renders the fallback as mrkdwn too (a `<!channel>` in it notifies everyone), so it is
+    escaped like any user text, unless the caller has escaped it already.
+    """
+    return {"blocks": blocks[:50], "text": clip(text if escaped else escape(text), 3000)}

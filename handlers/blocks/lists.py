@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from bot.flags.service import FlagRead
-from bot.mentees.dto import MilestoneRead
+from bot.mentees.dto import MilestoneRead, PersonRef
 from bot.plans.builder import PlanPreview
+from bot.vocab import plural
 from handlers.blocks.kit import (
     Blocks,
     actions,
@@ -18,11 +18,13 @@ from handlers.blocks.kit import (
     header,
     message,
     section,
+    with_mentions,
 )
 from handlers.ids import Action
-from handlers.payloads import FlagRef, MenteeRef, MilestoneRef
+from handlers.payloads import PICK_TEXT, FlagRef, MenteePick, MenteeRef, MilestoneRef
 
 MAX_ROWS = 20  # two blocks each: stays far under the 50-block message limit
+MAX_PICKS = 20  # mentee buttons under "Which mentee?"; more are named with @
 
 
 def milestone_list(name: str, milestones: list[MilestoneRead], *, today: date) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def milestone_list(name: str, milestones: list[MilestoneRead], *, today: date) -
         )
     if len(milestones) > MAX_ROWS:
         blocks.append(context(f"{len(milestones) - MAX_ROWS} more not shown."))
-    return message(blocks, f"{len(milestones)} open milestones for {name}")
+    return message(blocks, f"{plural(len(milestones), 'open milestone')} for {name}")
 
 
 def flag_list(flags: list[FlagRead]) -> dict[str, Any]:
@@ -66,7 +68,7 @@ def flag_list(flags: list[FlagRead]) -> dict[str, Any]:
         )
     if len(flags) > MAX_ROWS:
         blocks.append(context(f"{len(flags) - MAX_ROWS} more not shown."))
-    return message(blocks, f"{len(flags)} open flags")
+    return message(blocks, plural(len(flags), "open flag"))
 
 
 def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]:
@@ -88,14 +90,46 @@ def plan_preview(name: str, mentee_id: str, plan: PlanPreview) -> dict[str, Any]
                 )
             )
         )
-    return message(blocks, f"Plan for {name}: {len(plan.items)} milestones")
+    return message(blocks, f"Plan for {name}: {plural(len(plan.items), 'milestone')}")
 
 
-MENTION_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]{2,30})&gt;")
+def mentee_picker(mentees: list[PersonRef], text: str) -> dict[str, Any]:
+    """ "Which mentee?": a button per mentee that runs the command again for them."""
+    typed = f"`/matchpath {escape(text)}`"
+    offered = mentees[:MAX_PICKS] if len(text) <= PICK_TEXT else []
+    if not mentees:
+        ask = f"{typed} is about one mentee: add their @name to the command."
+    else:
+        ask = f"{typed} is about one mentee: pick one, or add their @name to the command."
+    blocks: Blocks = [section(f"*Which mentee?* {ask}")]
+    if offered:
+        pick = [MenteePick(mentee=m.slack_user_id, text=text).dump() for m in offered]
+        blocks.append(
+            actions(*(button(m.name, Action.PICK_MENTEE, pick[i]) for i, m in enumerate(offered)))
+        )
+    if len(mentees) > MAX_PICKS:
+        blocks.append(context(f"{len(mentees) - MAX_PICKS} more: add their @name to the command."))
+    if not mentees:
+        blocks.append(context("You have no mentees yet; an admin assigns them."))
+    return message(blocks, "Which mentee?")
+
+
+def already_enrolled(mentee_id: str) -> dict[str, Any]:
+    """Told to an admin or a mentor of theirs who tries to enrol someone enrolled already."""
+    return message(
+        [
+            section(f"<@{mentee_id}> is already enrolled: edit their profile instead."),
+            actions(
+                button("Open profile", Action.OPEN_PROFILE, MenteeRef(mentee=mentee_id).dump())
+            ),
+        ],
+        f"<@{mentee_id}> is already enrolled",
+        escaped=True,
+    )
 
 
 def notice(text: str) -> dict[str, Any]:
-    """A short reply (confirmations, refusals). Text may hold user input, so it is escaped,
-    except for our own user mentions, which should render as names."""
-    safe = MENTION_ESCAPED.sub(r"<@\1>", escape(text))
-    return message([section(safe)], text)
+    """A short reply to the asker alone (confirmations, refusals). Text may hold user input,
+    so it is escaped, in the blocks and the fallback alike, but for user mentions."""
+    safe = with_mentions(text)
+    return message([section(safe)], safe, escaped=True)

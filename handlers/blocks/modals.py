@@ -30,13 +30,14 @@ from bot.vocab import (
     Specialty,
     UsceKind,
     VisaNeed,
+    label,
 )
 from handlers.blocks.forms import Field, Form, block_for, choices, read, render
 from handlers.blocks.kit import Blocks, clip, plain, section
 from handlers.ids import View
 from handlers.payloads import ItemKind
 
-EXAMS = choices(Exam, {"step1": "Step 1", "step2ck": "Step 2 CK", "step3": "Step 3"})
+EXAMS = choices(Exam)
 YES = (("yes", "Yes"),)
 
 PROFILE_FORM = Form(
@@ -46,24 +47,13 @@ PROFILE_FORM = Form(
             "applicant_type",
             "Applicant type",
             "select",
-            choices(
-                ApplicantType,
-                {
-                    "us_img": "US-citizen IMG",
-                    "non_us_img": "Non-US IMG",
-                    "us_md": "US MD",
-                    "us_do": "US DO",
-                },
-            ),
+            choices(ApplicantType),
         ),
         Field(
             "visa",
             "Visa needed",
             "select",
-            choices(
-                VisaNeed,
-                {"none": "None", "j1": "J-1", "h1b": "H-1B only", "j1_or_h1b": "J-1 or H-1B"},
-            ),
+            choices(VisaNeed),
         ),
         Field("ecfmg", "ECFMG certification", "select", choices(EcfmgStatus)),
         Field("graduation_year", "Graduation year", "number", optional=True),
@@ -118,15 +108,7 @@ ITEM_FORMS: dict[str, tuple[Form, type[BaseModel], str]] = {
                     "source",
                     "Source",
                     "select",
-                    choices(
-                        PracticeSource,
-                        {
-                            "NBME": "NBME",
-                            "UWorld": "UWorld",
-                            "Free120": "Free 120",
-                            "other": "Other",
-                        },
-                    ),
+                    choices(PracticeSource),
                 ),
             ),
             fallback="score",
@@ -189,7 +171,7 @@ ITEM_FORMS: dict[str, tuple[Form, type[BaseModel], str]] = {
                 *(
                     Field(
                         f"app_{p.value}",
-                        f"Applications: {p.value.replace('_', ' ')}",
+                        f"Applications: {label(p)}",
                         "number",
                         optional=True,
                     )

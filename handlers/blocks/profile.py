@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.mentees.dto import MenteeRead
 from bot.profile.schema import ExamIn
-from bot.vocab import Exam, Specialty, UsceKind
+from bot.vocab import Exam, Specialty, UsceKind, label
 from handlers.blocks.kit import (
     actions,
     button,
@@ -15,22 +15,18 @@ from handlers.blocks.kit import (
     escape,
     fields,
     header,
-    label,
     message,
     section,
 )
 from handlers.ids import Action
 from handlers.payloads import ItemForm, MenteeRef
 
-EXAM_NAMES = {Exam.STEP1: "Step 1", Exam.STEP2CK: "Step 2 CK", Exam.STEP3: "Step 3"}
-
 
 def exam_line(exams: list[ExamIn], exam: Exam) -> str:
     sat = [e for e in exams if e.exam is exam]
     if not sat:
         return "—"
-    parts = [f"{e.score if e.score is not None else e.result} (attempt {e.attempt})" for e in sat]
-    return ", ".join(parts)
+    return ", ".join(f"{e.result_text()} (attempt {e.attempt})" for e in sat)
 
 
 def profile_card(mentee: MenteeRead, *, today: date) -> dict[str, Any]:
@@ -54,12 +50,11 @@ def profile_card(mentee: MenteeRead, *, today: date) -> dict[str, Any]:
             ]
         ),
         fields(
-            [(EXAM_NAMES[e], exam_line(p.exams, e)) for e in Exam]
+            [(label(e), exam_line(p.exams, e)) for e in Exam]
             + [
                 (
                     "Planned",
-                    ", ".join(f"{EXAM_NAMES[x.exam]} {x.planned_on}" for x in p.planned_exams)
-                    or "—",
+                    ", ".join(f"{label(x.exam)} {x.planned_on}" for x in p.planned_exams) or "—",
                 )
             ]
         ),

@@ -28,7 +28,7 @@ def _value(b: NoticeButton) -> str:
 
 
 def reminder_message(notice: Notice) -> dict[str, Any]:
-    body = "\n".join(notice.lines)
+    body = "\n".join(escape(line) for line in notice.lines)
     blocks: Blocks = [section(f"*{escape(notice.title)}*\n{body}")]
     why = escape(notice.why) + (f" `{notice.rule}`" if notice.rule else "")
     blocks.append(context(f"Why it matters: {why}"))

@@ -6,6 +6,7 @@ from bot.assessment.service import assess_mentee
 from bot.dashboards.outbox import dashboard_channel
 from bot.mentees.service import find_mentee
 from bot.plans.service import preview_plan, save_plan
+from bot.vocab import plural
 from handlers.blocks.assessment import assessment_message
 from handlers.blocks.lists import notice, plan_preview
 from handlers.commands.parse import Command
@@ -46,6 +47,6 @@ def store_plan(call: Call, mentee_id: str) -> None:
             session, actor=call.actor, slack_user_id=mentee_id, ruleset=call.deps.ruleset
         )
     if saved:
-        call.reply(notice(f"Saved {len(saved)} milestones for <@{mentee_id}>."))
+        call.reply(notice(f"Saved {plural(len(saved), 'milestone')} for <@{mentee_id}>."))
     else:
         call.reply(notice("Those milestones were already saved."))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bot.access import Capability
-from bot.errors import InvalidInput
+from bot.errors import validated
 from bot.mentees.service import log_item, mentee_for
 from bot.profile.schema import ExamIn, PracticeScoreIn
 from handlers.blocks.lists import notice
@@ -23,13 +23,10 @@ def log_command(call: Call, cmd: Command) -> None:
     if not cmd.inline:
         open_item_form(call, mentee_id, kind)
         return
-    try:
-        item = INLINE[kind].model_validate(cmd.inline)
-    except ValidationError as exc:
-        raise InvalidInput.from_validation(exc) from None
+    item = validated(INLINE[kind], cmd.inline)
     with call.deps.db.unit_of_work() as session:
         logged = log_item(session, actor=call.actor, slack_user_id=mentee_id, item=item)  # type: ignore[arg-type]
-    call.reply(notice(f"Logged for <@{mentee_id}>: {logged.summary}."))
+    call.reply(notice(f"Logged for <@{mentee_id}>: {logged.confirmation}."))
 
 
 def open_item_form(call: Call, mentee_id: str, kind: ItemKind) -> None:

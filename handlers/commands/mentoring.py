@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.access import Capability
+from bot.errors import validated
 from bot.flags.service import list_flags
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.service import mentee_for
@@ -23,7 +24,7 @@ def checkin_command(call: Call, cmd: Command) -> None:
             session,
             actor=call.actor,
             slack_user_id=cmd.mentee,
-            check_in=CheckInCreate(notes=cmd.notes),
+            check_in=validated(CheckInCreate, {"notes": cmd.notes}),
         )
     call.reply(
         notice(

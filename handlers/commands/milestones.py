@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.errors import validated
 from bot.mentees.milestones import (
     MilestoneCreate,
     add_milestones,
@@ -20,7 +21,7 @@ def milestone_command(call: Call, cmd: Command) -> None:
         assert cmd.title is not None
         assert cmd.day is not None
         mentee_id = call.target(cmd.mentee)
-        create = MilestoneCreate(title=cmd.title, due_on=cmd.day)
+        create = validated(MilestoneCreate, {"title": cmd.title, "due_on": cmd.day})
         with call.deps.db.unit_of_work() as session:
             [added] = add_milestones(
                 session, actor=call.actor, slack_user_id=mentee_id, milestones=[create]

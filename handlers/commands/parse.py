@@ -9,12 +9,26 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from bot.inputs import unstorable
 from bot.vocab import Exam, PassFail, PracticeSource
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>")
+# Slack's own markup in command text (the app asks for it with `should_escape`): a broadcast or
+# group ("@channel" arrives as <!channel>), a link, and &, <, > as entities.
+SPECIAL = re.compile(r"<!(\w+)(?:\^[^|>]*)?(?:\|([^>]*))?>")
+LINK = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|([^>]*))?>")
 SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_TEXT = 4000
+# ASCII only: `str.isdigit()` also accepts "²" and "②", which `int()` then refuses, and `int()`
+# accepts "٢" and "２", which nobody means in a score.
+NUMBER = re.compile(r"[0-9]{1,10}")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def number(word: str) -> int | None:
+    """The word as a whole number written in ASCII digits, or None."""
+    return int(word) if NUMBER.fullmatch(word) else None
 
 
 class Sub(StrEnum):
@@ -64,6 +78,9 @@ def parse(text: str) -> Command:
     text = (text or "").strip().translate(SMART_QUOTES)
     if len(text) > MAX_TEXT:
         raise UsageError(None, f"that command is too long ({len(text)} characters)")
+    bad = unstorable(text, keep="\t\n\r")
+    if bad is not None:
+        raise UsageError(None, f"the text holds a control character (U+{ord(bad):04X}); remove it")
     if not text:
         return Command(Sub.HELP)
     head, _, rest = text.partition(" ")
@@ -82,7 +99,21 @@ def parse(text: str) -> Command:
         words = plain.split() if sub is Sub.CHECKIN else shlex.split(plain)
     except ValueError:
         raise UsageError(sub, "a quote is not closed") from None
-    return PARSERS[sub](Args(sub, mentions, channels, words, plain))
+    words = [as_typed(word) for word in words]
+    return PARSERS[sub](Args(sub, mentions, channels, words, as_typed(plain)))
+
+
+def as_typed(text: str) -> str:
+    """Slack's escaping undone: text is stored as the person typed it, and escaped again (once)
+    wherever it is shown. A broadcast becomes its words ("@channel"), a link its label and URL."""
+    text = SPECIAL.sub(lambda m: m.group(2) or f"@{m.group(1)}", text)
+    text = LINK.sub(
+        lambda m: (
+            f"{m.group(2)} ({m.group(1)})" if m.group(2) not in (None, m.group(1)) else m.group(1)
+        ),
+        text,
+    )
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @dataclass(frozen=True)
@@ -163,16 +194,20 @@ def _exam(args: Args, word: str) -> Exam:
 
 
 def _day(args: Args, word: str) -> date:
+    """A calendar date written YYYY-MM-DD; whether it suits the field is the field's to say."""
     try:
-        return date.fromisoformat(word)
+        if ISO_DAY.fullmatch(word):
+            return date.fromisoformat(word)
     except ValueError:
-        raise args.fail(f"`{word[:20]}` is not a date like 2026-10-02") from None
+        pass
+    raise args.fail(f"`{word[:20]}` is not a date like 2026-10-02")
 
 
 def _score(args: Args, word: str) -> int:
-    if not word.isdigit() or not 1 <= int(word) <= 300:
+    score = number(word)
+    if score is None or not 1 <= score <= 300:
         raise args.fail(f"`{word[:20]}` is not a score between 1 and 300")
-    return int(word)
+    return score
 
 
 def _inline_exam(args: Args, rest: list[str]) -> dict[str, Any]:
@@ -186,9 +221,10 @@ def _inline_exam(args: Args, rest: list[str]) -> dict[str, Any]:
     else:
         values["score"] = _score(args, rest[1])
     if len(rest) == 5:
-        if rest[3].lower() != "attempt" or not rest[4].isdigit() or not 1 <= int(rest[4]) <= 9:
+        attempt = number(rest[4])
+        if rest[3].lower() != "attempt" or attempt is None or not 1 <= attempt <= 9:
             raise args.fail("end with `attempt N`, N from 1 to 9")
-        values["attempt"] = int(rest[4])
+        values["attempt"] = attempt
     return values
 
 
@@ -226,11 +262,12 @@ def _milestone(args: Args) -> Command:
             day=_day(args, rest[1]),
         )
     if verb in ("done", "drop"):
-        if len(rest) != 1 or not rest[0].isdigit() or not 1 <= int(rest[0]) < 2**31:
+        milestone = number(rest[0]) if len(rest) == 1 else None
+        if milestone is None or not 1 <= milestone < 2**31:
             raise args.fail(f"write `milestone {verb} ID` with the number from `milestone list`")
         if args.mentions:
             raise args.fail("the milestone number is enough; no @name needed")
-        return Command(Sub.MILESTONE, verb=verb, number=int(rest[0]))
+        return Command(Sub.MILESTONE, verb=verb, number=milestone)
     if verb == "list":
         if rest:
             raise args.fail(f"unexpected `{' '.join(rest)[:60]}`")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.access import Capability, is_mentor
-from bot.errors import AccessDenied
+from bot.access import Capability
 from bot.mentees.dto import MenteeRead
-from bot.mentees.service import get_mentee, mentee_for
+from bot.mentees.service import enrolment_check, get_mentee, mentee_for
+from handlers.blocks.lists import already_enrolled
 from handlers.blocks.modals import loading_modal, profile_modal
 from handlers.blocks.profile import profile_card
 from handlers.commands.parse import Command
@@ -26,8 +26,10 @@ def start_enrolment(call: Call, cmd: Command) -> None:
     submitted valid."""
     assert cmd.mentee is not None
     with call.deps.db.unit_of_work() as session:
-        if not call.actor.is_admin and not is_mentor(session, call.actor):
-            raise AccessDenied("Only admins and mentors can enrol mentees.")
+        enrolled = enrolment_check(session, actor=call.actor, slack_user_id=cmd.mentee)
+    if enrolled:
+        call.reply(already_enrolled(cmd.mentee))
+        return
     form = ProfileForm(
         mentee=cmd.mentee, enroll=True, mentors=list(cmd.others), channel=call.channel_id
     )

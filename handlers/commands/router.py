@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.blocks.help import help_message
+from handlers.blocks.lists import mentee_picker
 from handlers.commands.admin import assignment_command, export_command, forget_command
 from handlers.commands.assessment import show_assessment, show_plan
 from handlers.commands.dashboard import dashboard_command
@@ -18,7 +19,7 @@ from handlers.commands.milestones import milestone_command
 from handlers.commands.parse import Command, Sub, UsageError, parse
 from handlers.commands.profile import show_profile, start_enrolment
 from handlers.commands.settings import settings_command
-from handlers.runtime import Call, Deps, Reply, answering
+from handlers.runtime import Call, Deps, MenteeNeeded, Reply, answering
 
 Handler = Callable[[Call, Command], None]
 SUBCOMMANDS: dict[Sub, Handler] = {
@@ -37,6 +38,16 @@ SUBCOMMANDS: dict[Sub, Handler] = {
     Sub.FORGET: forget_command,
     Sub.DASHBOARD: dashboard_command,
 }
+# Subcommands about one mentee that, naming nobody, mean the person typing them.
+PICKABLE = {Sub.PROFILE, Sub.ASSESS, Sub.LOG, Sub.MILESTONE, Sub.PLAN}
+
+
+def run_subcommand(call: Call, cmd: Command, text: str) -> None:
+    """Run one subcommand; a mentor or admin who named nobody is asked which mentee."""
+    try:
+        SUBCOMMANDS[cmd.sub](call, cmd)
+    except MenteeNeeded as need:
+        call.reply(mentee_picker(need.mentees, text))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -53,8 +64,7 @@ def register(app: App, deps: Deps) -> None:
         except UsageError as exc:
             ack(**help_message(str(exc), exc.sub), response_type="ephemeral")
             return
-        handler = SUBCOMMANDS.get(cmd.sub)
-        if handler is None:
+        if cmd.sub not in SUBCOMMANDS:
             ack(**help_message(), response_type="ephemeral")
             return
         ack()
@@ -70,4 +80,4 @@ def register(app: App, deps: Deps) -> None:
             channel_id=command.get("channel_id"),
         )
         with answering(call.reply, f"/matchpath {cmd.sub}"):
-            handler(call, cmd)
+            run_subcommand(call, cmd, " ".join(str(command.get("text", "")).split()))

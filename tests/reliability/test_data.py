@@ -1,5 +1,5 @@
 """Data: a 1,000-mentee roster survives export → import → export unchanged, and `forget` removes
-every row of a mentee, table by table, keeping only the audit record of the deletion."""
+every row of a mentee, table by table; the audit keeps what was done, under a pseudonym."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, or_, select
 
 from bot.access import Actor
 from bot.db.base import Base
@@ -124,11 +124,26 @@ def test_forget_removes_every_row(fresh_db: Database, system: Actor) -> None:
                         select(func.count()).select_from(table).where(table.c[column] == value)
                     )
         assert s.get(Person, person_id) is None
+        forgotten = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "mentee.forgotten")
+        ).one()
         trail = s.scalars(
-            select(AuditEvent.action).where(AuditEvent.subject_slack_id == "UE00001")
+            select(AuditEvent.action).where(
+                AuditEvent.subject_slack_id == forgotten.subject_slack_id
+            )
         ).all()
+        named = s.scalar(
+            select(func.count(AuditEvent.id)).where(
+                or_(
+                    AuditEvent.subject_slack_id == "UE00001",
+                    AuditEvent.actor_slack_id == "UE00001",
+                )
+            )
+        )
     assert {k: v for k, v in left.items() if v} == {}
     assert len(left) >= 10  # the check really visited every table that holds mentee rows
-    assert "mentee.forgotten" in trail
+    assert forgotten.subject_slack_id == f"forgotten-{forgotten.id}"
+    assert {"mentee.import", "mentee.forget", "mentee.forgotten"} <= set(trail)
+    assert named == 0  # the audit keeps what was done, under the pseudonym only
     names = set(inspect(fresh_db.engine).get_table_names())
     assert names >= set(Base.metadata.tables)

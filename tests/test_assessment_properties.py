@@ -93,7 +93,9 @@ def test_integrated_plastics_is_never_above_a_reach_for_an_img(profile: ProfileI
         assert result.verdict(Pathway.INTEGRATED_PLASTICS).rank <= Verdict.REACH.rank
 
 
-def _improve(profile: ProfileIn, how: str, index: int, amount: int, day: date) -> ProfileIn:
+def _improve(
+    profile: ProfileIn, how: str, index: int, amount: int, day: date, as_of: date = AS_OF
+) -> ProfileIn:
     if how == "score" and profile.exams:
         exam = profile.exams[index % len(profile.exams)]
         if exam.score is not None:
@@ -117,7 +119,8 @@ def _improve(profile: ProfileIn, how: str, index: int, amount: int, day: date) -
     if how == "usce" and profile.usce:
         stint = profile.usce[index % len(profile.usce)]
         longer = stint.model_copy(
-            update={"end": (stint.end or AS_OF) + timedelta(weeks=amount % 20 + 1)}
+            # An open stint runs to the day assessed; lengthening it must not end it sooner.
+            update={"end": (stint.end or as_of) + timedelta(weeks=amount % 20 + 1)}
         )
         usce = [longer if u is stint else u for u in profile.usce]
         return profile.model_copy(update={"usce": usce})
@@ -145,6 +148,7 @@ def test_monotone(
     profile: ProfileIn, how: str, index: int, amount: int, day: date, as_of: date
 ) -> None:
     before = ranks(assess(profile, ruleset=RULESET, as_of=as_of))
-    after = ranks(assess(_improve(profile, how, index, amount, day), ruleset=RULESET, as_of=as_of))
+    improved = _improve(profile, how, index, amount, day, as_of)
+    after = ranks(assess(improved, ruleset=RULESET, as_of=as_of))
     lowered = {p: (before[p], after[p]) for p in Pathway if after[p] < before[p]}
     assert not lowered, f"{how} lowered {lowered}"

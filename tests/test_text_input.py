@@ -37,7 +37,7 @@ UNSTORABLE = [*CONTROLS, "\ud800", "\udfff"]
 
 
 # The ruleset is the operator's configuration, read at start and never stored.
-NOT_USER_INPUT = {"bot.assessment.ruleset"}
+NOT_USER_INPUT = {"bot.assessment.ruleset", "bot.assessment.rules", "bot.assessment.season"}
 
 
 def input_models() -> list[type[BaseModel]]:

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="MATCHPATH_PORT", ge=1, le=65535)
     tick_seconds: int = Field(default=60, alias="MATCHPATH_TICK_SECONDS", ge=1, le=3600)
     send_rate: float = Field(default=5.0, alias="MATCHPATH_SEND_RATE", gt=0, le=1000)
+    shutdown_seconds: int = Field(default=20, alias="MATCHPATH_SHUTDOWN_SECONDS", ge=1, le=600)
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,14 +76,18 @@ class BotProcess:
         admins: str = "UADMIN01",
         extra_env: dict[str, str] | None = None,
         workdir: Path | None = None,
+        scheduler: bool = False,
     ) -> None:
         self.fake = fake
         self.database_url = database_url
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir or ROOT
+        self.scheduler = scheduler
+        # HTTP mode unless a test asks for Socket Mode with its own SLACK_APP_TOKEN.
+        inherited = {k: v for k, v in os.environ.items() if k != "SLACK_APP_TOKEN"}
         self.env = {
-            **os.environ,
+            **inherited,
             "MATCHPATH_DATABASE_URL": database_url,
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
@@ -91,30 +96,53 @@ class BotProcess:
             "MATCHPATH_PORT": str(self.port),
             **(extra_env or {}),
         }
-        self.env.pop("SLACK_APP_TOKEN", None)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.workdir / f"bot-{self.port}.log"
 
-    def start(self) -> BotProcess:
+    def start(self, *, healthy: bool = True) -> BotProcess:
+        """Start `matchpath serve`; wait until /healthz says 200 (or, with healthy=False, until
+        it answers at all)."""
         log = open(self.log_path, "wb")  # noqa: SIM115 (kept open for the process's life)
+        argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--no-scheduler"],
+            argv if self.scheduler else [*argv, "--no-scheduler"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(self._healthy, timeout=30, what=f"the bot on {self.url} (log: {self.log_path})")
+        wait_for(
+            lambda: self._answers(healthy),
+            timeout=30,
+            what=f"the bot on {self.url} (log: {self.log_path})",
+        )
         return self
 
-    def _healthy(self) -> bool:
+    def _answers(self, healthy: bool) -> bool:
         if self.process is not None and self.process.poll() is not None:
             raise AssertionError(f"bot exited: {self.log_path.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
-                return bool(r.status == 200)
+            status, _ = self.health()
         except OSError:
             return False
+        return status == 200 or not healthy
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """GET /healthz: the status and the JSON body, for a 503 too."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def terminate(self, timeout: float = 60) -> tuple[int, float]:
+        """SIGTERM, then wait: the exit status and the seconds it took."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.terminate()
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code, time.monotonic() - started
 
     def stop(self) -> None:
         if self.process is not None:

@@ -115,6 +115,30 @@ def test_refused_token_is_one_line_and_exit_2(db: Database, error: str) -> None:
     assert TOKEN not in result.stderr
 
 
+def test_a_port_in_use_is_one_line(db: Database) -> None:
+    import socket
+
+    with socket.socket() as taken, FakeSlack() as fake:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(
+            "serve",
+            "--host",
+            "127.0.0.1",
+            env={
+                "MATCHPATH_DATABASE_URL": db.url,
+                "SLACK_BOT_TOKEN": TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "MATCHPATH_SLACK_API_URL": fake.url,
+                "MATCHPATH_PORT": str(port),
+            },
+        )
+    assert result.returncode == 1, result.stderr
+    assert said(result) == [f"matchpath: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    assert "Traceback" not in result.stderr
+
+
 # -- health ------------------------------------------------------------------------------------
 
 

@@ -45,7 +45,8 @@ class SocketModeLink:
         self._lock = threading.Lock()
 
     def connected(self) -> bool:
-        return bool(self.handler.client.is_connected())
+        socket_client = self.handler.client  # the WebSocket client, not a Web API one
+        return bool(socket_client.is_connected())
 
     def check(self) -> Probe:
         """Connected, or the first connection made now; later drops are the client's to mend."""

@@ -52,6 +52,10 @@ def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "
     raise AssertionError(f"timed out waiting for {what}")
 
 
+class PortTaken(Exception):
+    """The port picked for the bot was taken by another process before the bot bound it."""
+
+
 @dataclass
 class Reply:
     status: int
@@ -102,6 +106,17 @@ class BotProcess:
     def start(self, *, healthy: bool = True) -> BotProcess:
         """Start `matchpath serve`; wait until /healthz says 200 (or, with healthy=False, until
         it answers at all)."""
+        for _ in range(3):
+            try:
+                return self._start(healthy)
+            except PortTaken:
+                # free_port() only found a port free a moment ago; another process took it.
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+                self.env["MATCHPATH_PORT"] = str(self.port)
+        return self._start(healthy)
+
+    def _start(self, healthy: bool) -> BotProcess:
         log = open(self.log_path, "wb")  # noqa: SIM115 (kept open for the process's life)
         argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
@@ -120,7 +135,10 @@ class BotProcess:
 
     def _answers(self, healthy: bool) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise AssertionError(f"bot exited: {self.log_path.read_text()[-3000:]}")
+            said = self.log_path.read_text()[-3000:]
+            if "cannot listen on" in said and "Address already in use" in said:
+                raise PortTaken(said)
+            raise AssertionError(f"bot exited: {said}")
         try:
             status, _ = self.health()
         except OSError:

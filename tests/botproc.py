@@ -126,11 +126,15 @@ class BotProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(
-            lambda: self._answers(healthy),
-            timeout=30,
-            what=f"the bot on {self.url} (log: {self.log_path})",
-        )
+        try:
+            wait_for(
+                lambda: self._answers(healthy),
+                timeout=30,
+                what=f"the bot on {self.url} (log: {self.log_path})",
+            )
+        except BaseException:
+            self.stop()  # a bot that never came up must not outlive the test
+            raise
         return self
 
     def _answers(self, healthy: bool) -> bool:

@@ -6,13 +6,18 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import select
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from bot.access import Actor
 from bot.assessment import cli as assess_cli
@@ -40,15 +45,19 @@ class CliError(Exception):
 
 
 def open_database(settings: Settings) -> Database:
-    """The database, migrated on SQLite (the embedded default); PostgreSQL must be migrated."""
-    if settings.database_url.startswith("sqlite"):
-        upgrade(settings.database_url)
-    elif not current_is_head(settings.database_url):
-        raise CliError("the database schema is not up to date: run `matchpath migrate` first")
-    db = Database(settings.database_url)
-    if settings.mentors_channel:
-        _adopt_mentors_channel(db, settings.mentors_channel)
-    return db
+    """The database, migrated on SQLite (the embedded default); PostgreSQL must be migrated.
+
+    A database that is missing or unreachable stops the command with one line naming it."""
+    url = settings.database_url
+    with database_named(url):
+        if url.startswith("sqlite"):
+            upgrade(url)
+        elif not current_is_head(url):
+            raise CliError("the database schema is not up to date: run `matchpath migrate` first")
+        db = Database(url)
+        if settings.mentors_channel:
+            _adopt_mentors_channel(db, settings.mentors_channel)
+        return db
 
 
 def _adopt_mentors_channel(db: Database, configured: str) -> None:
@@ -67,8 +76,37 @@ def _adopt_mentors_channel(db: Database, configured: str) -> None:
         )
 
 
+@contextmanager
+def database_named(url: str) -> Iterator[None]:
+    """Turn the driver's failure to connect into one line naming the database (no password)."""
+    try:
+        yield
+    except ArgumentError as exc:
+        raise CliError(
+            f"setting MATCHPATH_DATABASE_URL: cannot use {shown_url(url)}: {exc}", EXIT_USAGE
+        ) from None
+    except DBAPIError as exc:
+        raise CliError(f"cannot open the database {shown_url(url)}: {driver_reason(exc)}") from None
+
+
+def shown_url(url: str) -> str:
+    """The database URL as it may be printed: the password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def driver_reason(exc: DBAPIError) -> str:
+    """The driver's own words, short: 'database "x" does not exist', 'Connection refused'."""
+    first = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
+    reason = first.rsplit("failed: ", 1)[-1].removeprefix("FATAL:")
+    return " ".join(reason.split()) or type(exc.orig).__name__
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(settings.database_url)
+    with database_named(settings.database_url):
+        upgrade(settings.database_url)
     print("database is at the latest schema")
     return 0
 
@@ -259,6 +297,7 @@ def _main(argv: Sequence[str] | None) -> int:
     configure_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         configure_logging(settings.log_level, hidden=settings.secrets)
@@ -279,6 +318,15 @@ def _main(argv: Sequence[str] | None) -> int:
         return getattr(exc, "code", 1)
     except KeyboardInterrupt:
         return 130
+    except DBAPIError as exc:  # the database went away after it was opened
+        incident = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        where = shown_url(settings.database_url) if settings else "the database"
+        log.error("database failed (incident %s): %s", incident, driver_reason(exc))
+        print(
+            f"matchpath: lost the database {where}: {driver_reason(exc)} (incident {incident})",
+            file=sys.stderr,
+        )
+        return 1
     except Exception as exc:  # a traceback never reaches a user; the log keeps the detail
         if isinstance(exc, BrokenPipeError) and _stdout_closed():
             raise  # main's to handle: the reader has gone
@@ -318,4 +366,8 @@ def _quiet_after_closed_stdout() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # `python -m bot.cli`: run the module the commands import, so that the CliError they raise
+    # is the class main() catches (this file's own copy, __main__, would be another class).
+    from bot.cli import main as module_main
+
+    raise SystemExit(module_main())

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="MATCHPATH_LOG_LEVEL"
     )
+    shutdown_seconds: int = Field(default=20, alias="MATCHPATH_SHUTDOWN_SECONDS", ge=1, le=600)
 
     @field_validator("database_url")
     @classmethod

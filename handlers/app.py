@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,18 +42,20 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def build_app(deps: Deps, client: WebClient) -> App:
+def build_app(deps: Deps, client: WebClient, *, listener_executor: Executor | None = None) -> App:
     settings = deps.settings
     app = App(  # the token comes with the client
         signing_secret=settings.slack_signing_secret,
         client=client,
+        # `serve` checks the token itself, so that an unreachable Slack is not a crash at start.
+        token_verification_enabled=False,
         request_verification_enabled=True,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         logger=_bolt_logger(),
         # Acks happen at the start of each listener: enough threads that an ack never waits
         # for a slower command's work to finish.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     app.use(_guard(deps))
     router.register(app, deps)

@@ -1,56 +1,34 @@
-"""`matchpath serve`: the Bolt app over HTTP under waitress (or Socket Mode), plus /healthz."""
+"""`matchpath serve`: the Bolt app over HTTP under waitress (or Socket Mode), plus /healthz.
+
+Start: the database must open (else one line naming it, exit 1); Slack refusing a token is one
+line and exit 2; Slack not answering is not fatal (serve starts, /healthz says so, and the check
+is retried with growing waits). Stop (SIGTERM or Ctrl-C): stop taking requests, let those in
+progress and their follow-up replies finish, let the reminder ticker finish its send and hand
+back the rest of its claim, then exit 0, all within MATCHPATH_SHUTDOWN_SECONDS; past that bound,
+what is left is logged and the exit status is 1.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import os
+import signal
+import threading
+from dataclasses import dataclass
+from types import FrameType
 
-from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 
 from bot.config import Settings
-from bot.db.engine import Database
-from bot.models import WorkspacePause
-
-if TYPE_CHECKING:
-    from wsgiref.types import StartResponse, WSGIEnvironment
+from handlers.health import Health
+from handlers.http_server import EVENTS_PATH, HttpApp, WaitressServer
+from handlers.runtime_reminders import Ticker
+from handlers.shutdown import Deadline, Gate, ListenerPool
+from handlers.slack_link import LinkState, Probe, SlackWatch, bot_token_check
+from handlers.socket_mode import SocketModeLink, socket_mode_check
 
 log = logging.getLogger("matchpath.serve")
-
-
-class HttpApp:
-    """WSGI: Slack's requests at /slack/events, and GET /healthz checking the database."""
-
-    def __init__(self, app: App, db: Database) -> None:
-        self._slack = SlackRequestHandler(app, path="/slack/events")
-        self._db = db
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            return self._health(start_response)
-        return self._slack(environ, start_response)
-
-    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            with self._db.read_only() as session:
-                session.execute(text("SELECT 1"))
-                paused = session.get(WorkspacePause, "workspace")
-            status, body = (
-                "200 OK",
-                {"ok": True, "database": "up", "sending": "paused" if paused else "on"},
-            )
-        except Exception as exc:
-            log.warning("health check: database unreachable (%s)", type(exc).__name__)
-            status, body = "503 Service Unavailable", {"ok": False, "database": "down"}
-        payload = json.dumps(body).encode()
-        start_response(
-            status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-        )
-        return [payload]
 
 
 def require_credentials(settings: Settings, *, socket_mode: bool) -> None:
@@ -66,40 +44,120 @@ def require_credentials(settings: Settings, *, socket_mode: bool) -> None:
         )
 
 
+def refuse_rejected_token(found: Probe) -> None:
+    """A token Slack refuses at start is a setting to fix, not an outage to wait out."""
+    from bot.cli import CliError
+
+    if found.state is LinkState.TOKEN_REJECTED:
+        raise CliError(
+            f"cannot serve: Slack refused {found.setting} ({found.detail}); "
+            "set a valid token (see the README, 'Connect to Slack')",
+            code=2,
+        )
+
+
+@dataclass
+class Running:
+    """What a stop has to wind down, in order."""
+
+    gate: Gate
+    listeners: ListenerPool
+    watch: SlackWatch
+    http: WaitressServer
+    ticker: Ticker | None = None
+    socket: SocketModeLink | None = None
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.assessment.ruleset import load_ruleset
-    from bot.cli import open_database, runtime_clock
-    from handlers.app import build_app
+    from bot.cli import CliError, open_database, runtime_clock
+    from handlers.app import LISTENER_THREADS, build_app
     from handlers.client import web_client
     from handlers.runtime import Deps
 
     socket_mode = bool(settings.slack_app_token)
     require_credentials(settings, socket_mode=socket_mode)
     db = open_database(settings)
+    client = web_client(settings)
+    watch = SlackWatch(bot_token_check(client))
+    refuse_rejected_token(watch.check_now(announce=False))
     deps = Deps(
         settings=settings, db=db, clock=runtime_clock(), ruleset=load_ruleset(settings.ruleset)
     )
-    app = build_app(deps, web_client(settings))
-    if not args.no_scheduler:
-        from handlers.runtime_reminders import start_ticker
-
-        start_ticker(settings, db, deps.clock, seconds=settings.tick_seconds)
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        log.info("serving over Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-        return 0
-    from waitress import serve as waitress_serve
-
-    host = args.host
-    log.info("serving on http://%s:%s/slack/events", host, settings.port)
-    waitress_serve(
-        HttpApp(app, db),
-        host=host,
-        port=settings.port,
-        threads=args.threads,
-        ident="matchpath",
-        _quiet=True,
+    listeners = ListenerPool(LISTENER_THREADS)
+    app = build_app(deps, client, listener_executor=listeners)
+    gate = Gate()
+    socket = None
+    if settings.slack_app_token:
+        socket = SocketModeLink(app, settings.slack_app_token, gate)
+        watch = SlackWatch(socket_mode_check(bot_token_check(client), socket))
+        refuse_rejected_token(watch.check_now(announce=False))
+    if watch.probe.state is LinkState.UNREACHABLE:
+        log.warning(
+            "Slack does not answer (%s): serving anyway; /healthz says so until it does, and it "
+            "is tried again with growing waits",
+            watch.probe.detail,
+        )
+    stopping = threading.Event()
+    health = Health(
+        db, watch, stopping=stopping.is_set, socket_connected=socket.connected if socket else None
     )
-    return 0
+    slack = None if socket_mode else SlackRequestHandler(app, path=EVENTS_PATH)
+    front = HttpApp(health, gate, slack, settings.slack_signing_secret)
+    try:
+        http = WaitressServer(front, host=args.host, port=settings.port, threads=args.threads)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{settings.port}: {exc.strerror}") from None
+    running = Running(gate, listeners, watch, http, socket=socket)
+    if not args.no_scheduler:
+        running.ticker = Ticker(settings, db, deps.clock, seconds=settings.tick_seconds)
+        running.ticker.start()
+    watch.start()
+    http.start()
+    if socket_mode:
+        log.info("serving over Socket Mode; /healthz on http://%s:%s", args.host, settings.port)
+    else:
+        log.info("serving on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
+    _wait_for_stop_signal(stopping)
+    if _stop(running, Deadline(settings.shutdown_seconds)):
+        return 0
+    # Work still running on other threads would hold the interpreter past the bound: leave now.
+    logging.shutdown()
+    os._exit(1)
+
+
+def _wait_for_stop_signal(stopping: threading.Event) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    while not stopping.wait(0.5):
+        pass
+
+
+def _stop(running: Running, deadline: Deadline) -> bool:
+    """Wind down within the deadline; True when nothing was left unfinished."""
+    running.gate.close()
+    running.watch.stop()
+    if running.socket is None:
+        running.http.stop_listening()
+    clean = running.gate.wait_empty(deadline.left())
+    if running.socket is not None:
+        running.socket.close()
+    clean = running.listeners.wait_idle(deadline.left()) and clean
+    if running.ticker is not None:
+        clean = running.ticker.stop(deadline.left()) and clean
+    clean = running.http.finish(max(0.5, min(deadline.left(), 2.0))) and clean
+    if clean:
+        log.info("stopped: the requests in progress and their follow-ups finished")
+    else:
+        log.error(
+            "stopped at the MATCHPATH_SHUTDOWN_SECONDS bound with work unfinished: "
+            "%d requests, %d follow-ups%s",
+            running.gate.inside,
+            running.listeners.pending,
+            "; a reminder claim still held is left to its lease" if running.ticker else "",
+        )
+    return clean

@@ -174,6 +174,7 @@ class FakeSlack:
           the call does not land
         - `accept_then_drop`: the call is carried out, then the connection closes unanswered
         - `error`: HTTP 200 `{"ok": false, "error": error}`
+        - `slow`: no answer for `delay` seconds, then the call is carried out as usual
 
         `match` is a dict of parameters that must be equal, or a predicate over the parameters.
         """
@@ -313,6 +314,10 @@ class _Handler(BaseHTTPRequestHandler):
         token = bearer_token(self.headers.get("Authorization")) or params.get("token")
         params.pop("token", None)  # never kept, never logged
         fault = self.server.fake.faults.take(method, params)
+        if fault is not None and fault.kind is FaultKind.SLOW:
+            if self.server.fake.stopping.wait(fault.delay):
+                return  # the fake is shutting down: no one is waiting for this answer
+            fault = None
         if fault is not None and fault.kind is not FaultKind.ACCEPT_THEN_DROP:
             self._fail(method, params, fault)
             return

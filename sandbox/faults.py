@@ -19,6 +19,7 @@ class FaultKind(StrEnum):
     TIMEOUT = "timeout"  # answers only after `delay` seconds; the call does not land
     ACCEPT_THEN_DROP = "accept_then_drop"  # the call lands, then the connection closes unanswered
     ERROR = "error"  # HTTP 200 {"ok": false, "error": <code>}
+    SLOW = "slow"  # answers only after `delay` seconds, then as usual: the call lands
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,33 @@ def slash_command(
     signature: str | None = None,
 ) -> SignedRequest:
     """A slash command POST; pass a response_url and trigger_id the fake issued."""
-    fields = {
+    fields = command_fields(
+        command=command,
+        text=text,
+        user_id=user_id,
+        channel_id=channel_id,
+        user_name=user_name,
+        channel_name=channel_name,
+        response_url=response_url,
+        trigger_id=trigger_id,
+    )
+    body = urlencode(fields).encode()
+    return sign(signing_secret, body, FORM, timestamp=timestamp, signature=signature)
+
+
+def command_fields(
+    *,
+    command: str,
+    text: str = "",
+    user_id: str,
+    channel_id: str,
+    user_name: str | None = None,
+    channel_name: str | None = None,
+    response_url: str = "",
+    trigger_id: str = "",
+) -> dict[str, str]:
+    """What Slack sends for a slash command: form fields over HTTP, the payload in Socket Mode."""
+    return {
         "token": VERIFICATION_TOKEN,
         "team_id": TEAM_ID,
         "team_domain": TEAM_DOMAIN,
@@ -88,8 +114,6 @@ def slash_command(
         "response_url": response_url,
         "trigger_id": trigger_id,
     }
-    body = urlencode(fields).encode()
-    return sign(signing_secret, body, FORM, timestamp=timestamp, signature=signature)
 
 
 def block_actions_payload(
@@ -183,8 +207,30 @@ def event_callback(
     signature: str | None = None,
 ) -> SignedRequest:
     """An Events API delivery; give the same `event_id` and a `retry_num` to send a redelivery."""
+    envelope = event_envelope(event, event_id=event_id, event_time=event_time)
+    retry_headers = {}
+    if retry_num is not None:
+        retry_headers = {
+            "X-Slack-Retry-Num": str(retry_num),
+            "X-Slack-Retry-Reason": retry_reason or "http_timeout",
+        }
+    body = json.dumps(envelope).encode()
+    return sign(
+        signing_secret,
+        body,
+        JSON,
+        timestamp=timestamp,
+        signature=signature,
+        extra_headers=retry_headers,
+    )
+
+
+def event_envelope(
+    event: Mapping[str, Any], *, event_id: str | None = None, event_time: int | None = None
+) -> JsonObject:
+    """An Events API `event_callback`: the HTTP body, or the payload in Socket Mode."""
     now = time.time()
-    envelope = {
+    return {
         "token": VERIFICATION_TOKEN,
         "team_id": TEAM_ID,
         "api_app_id": APP_ID,
@@ -203,21 +249,6 @@ def event_callback(
         ],
         "is_ext_shared_channel": False,
     }
-    retry_headers = {}
-    if retry_num is not None:
-        retry_headers = {
-            "X-Slack-Retry-Num": str(retry_num),
-            "X-Slack-Retry-Reason": retry_reason or "http_timeout",
-        }
-    body = json.dumps(envelope).encode()
-    return sign(
-        signing_secret,
-        body,
-        JSON,
-        timestamp=timestamp,
-        signature=signature,
-        extra_headers=retry_headers,
-    )
 
 
 def send(

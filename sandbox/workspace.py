@@ -56,6 +56,8 @@ class Workspace:
         self._strict_channels = strict_channels
         self._lock = threading.RLock()
         self._mint = IdMint(clock)
+        # Set by a Socket Mode stand-in (sandbox.socket_mode): issues a fresh WebSocket URL.
+        self.socket_mode_url: Callable[[], str] | None = None
         self._build()
 
     def _build(self) -> None:
@@ -88,6 +90,8 @@ class Workspace:
         """Answer one Web API call, or raise SlackError with what Slack would say."""
         if token is None:
             raise SlackError("not_authed")
+        if method == "apps.connections.open":
+            return self._apps_connections_open(token)
         if not token.startswith("xox"):
             raise SlackError("invalid_auth")
         with self._lock:
@@ -95,6 +99,14 @@ class Workspace:
             if handler is None:
                 raise SlackError("unknown_method", status=404)
             return {"ok": True, **handler(params)}
+
+    def _apps_connections_open(self, token: str) -> JsonObject:
+        """Socket Mode's WebSocket URL, for an app-level token (as Slack, refused for others)."""
+        if not token.startswith("xapp-"):
+            raise SlackError("not_allowed_token_type")
+        if self.socket_mode_url is None:
+            raise SlackError("unknown_method", status=404)
+        return {"ok": True, "url": self.socket_mode_url()}
 
     def record(self, call: Call) -> None:
         with self._lock:

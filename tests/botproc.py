@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,10 +43,13 @@ T = TypeVar("T")
 WRITTEN_LOGS: dict[Path, tuple[str, ...]] = {}
 
 
+STARTED = ("serving on http://", "serving over Socket Mode")  # what serve logs once it listens
+
+
 def assert_log_is_clean(path: Path, planted: Sequence[str]) -> None:
     """The log is a real bot's (it says it served) and holds none of the planted secrets."""
     text = path.read_text(errors="replace")
-    assert "serving on http://" in text, f"not a bot's log, nothing to check: {path}"
+    assert any(s in text for s in STARTED), f"not a bot's log, nothing to check: {path}"
     found = [secret for secret in planted if secret in text]
     lines = [line for line in text.splitlines() if any(s in line for s in found)]
     assert not found, f"{path} holds {found}: {lines[:5]}"
@@ -65,6 +69,10 @@ def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "
             return found
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class PortTaken(Exception):
+    """The port picked for the bot was taken by another process before the bot bound it."""
 
 
 @dataclass
@@ -99,8 +107,11 @@ class BotProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir or ROOT
+        self.scheduler = scheduler
+        # HTTP mode unless a test asks for Socket Mode with its own SLACK_APP_TOKEN.
+        inherited = {k: v for k, v in os.environ.items() if k != "SLACK_APP_TOKEN"}
         self.env = {
-            **os.environ,
+            **inherited,
             "MATCHPATH_DATABASE_URL": database_url,
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
@@ -109,34 +120,82 @@ class BotProcess:
             "MATCHPATH_PORT": str(self.port),
             **(extra_env or {}),
         }
-        self.env.pop("SLACK_APP_TOKEN", None)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.workdir / f"bot-{self.port}.log"
         self.scheduler = scheduler
         self.planted = (*PLANTED, *planted)
+        self.log_from = 0
 
-    def start(self) -> BotProcess:
+    def start(self, *, healthy: bool = True) -> BotProcess:
+        """Start `matchpath serve`; wait until /healthz says 200 (or, with healthy=False, until
+        it answers at all)."""
+        for _ in range(3):
+            try:
+                return self._start(healthy)
+            except PortTaken:
+                # free_port() only found a port free a moment ago; another process took it.
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+                self.env["MATCHPATH_PORT"] = str(self.port)
+        return self._start(healthy)
+
+    def _start(self, healthy: bool) -> BotProcess:
         WRITTEN_LOGS[self.log_path] = self.planted
+        # Appended to: a restarted bot keeps one log, and every line of it is checked.
+        self.log_from = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
-        command = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
+        argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
-            command if self.scheduler else [*command, "--no-scheduler"],
+            argv if self.scheduler else [*argv, "--no-scheduler"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for(self._healthy, timeout=30, what=f"the bot on {self.url} (log: {self.log_path})")
+        try:
+            wait_for(
+                lambda: self._answers(healthy),
+                timeout=30,
+                what=f"the bot on {self.url} (log: {self.log_path})",
+            )
+        except BaseException:
+            self.stop()  # a bot that never came up must not outlive the test
+            raise
         return self
 
-    def _healthy(self) -> bool:
+    def _answers(self, healthy: bool) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise AssertionError(f"bot exited: {self.log_path.read_text()[-3000:]}")
+            said = self.log_path.read_bytes()[self.log_from :].decode(errors="replace")[-3000:]
+            if "cannot listen on" in said and "Address already in use" in said:
+                raise PortTaken(said)
+            raise AssertionError(f"bot exited: {said}")
+        # Only our own process counts: until it says it serves, whatever answers on the port may
+        # be another test's bot that took the port between free_port() and our bind.
+        ours = self.log_path.read_bytes()[self.log_from :].decode(errors="replace")
+        if not any(started in ours for started in STARTED):
+            return False
         try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
-                return bool(r.status == 200)
+            status, _ = self.health()
         except OSError:
             return False
+        return status == 200 or not healthy
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """GET /healthz: the status and the JSON body, for a 503 too."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def terminate(self, timeout: float = 60) -> tuple[int, float]:
+        """SIGTERM, then wait: the exit status and the seconds it took."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.terminate()
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code, time.monotonic() - started
 
     def stop(self) -> None:
         if self.process is not None:

@@ -21,6 +21,7 @@ from bot.config import ConfigError, load_settings
         ({"MATCHPATH_RULESET": "/nonexistent/rules.yaml"}, "MATCHPATH_RULESET"),
         ({"MATCHPATH_SLACK_API_URL": "ftp://x"}, "MATCHPATH_SLACK_API_URL"),
         ({"MATCHPATH_LOG_LEVEL": "verbose"}, "MATCHPATH_LOG_LEVEL"),
+        ({"MATCHPATH_SHUTDOWN_SECONDS": "0"}, "MATCHPATH_SHUTDOWN_SECONDS"),
     ],
 )
 def test_bad_setting_names_itself(

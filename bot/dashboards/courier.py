@@ -52,8 +52,7 @@ class DashboardCourier:
         if refusal is not None:
             self.d._record(claim, refusal, report)
             return
-        if not self.d._wait_for_token(claim):
-            report.lost += 1
+        if not self.d._wait_for_token(claim, report):
             return
         notifier = self.d.notifier
         if job.action == "reply":

@@ -61,6 +61,7 @@ class DispatchReport:
     unknown: int = 0
     failed: int = 0
     lost: int = 0
+    released: int = 0  # claimed, then handed back unsent because the process is stopping
     paused: bool = False
     sent_keys: list[str] = field(default_factory=list)
 
@@ -84,11 +85,14 @@ class Dispatcher:
         *,
         wall: Clock | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        stop_requested: Callable[[], bool] = lambda: False,
     ) -> None:
         self.db, self.notifier, self.clock, self.ruleset = db, notifier, clock, ruleset
         self.config = config or DispatchConfig()
         self.wall = wall or SystemClock()
         self.sleep = sleep
+        # A stopping process finishes the send in progress and hands back the rest of its claim.
+        self.stop_requested = stop_requested
         self.dashboards = DashboardCourier(self)
 
     def run(self) -> DispatchReport:
@@ -96,11 +100,16 @@ class Dispatcher:
         if self._paused(report):
             return report
         while report.sent + report.retry + report.unknown + report.failed < self.config.max_rows:
+            if self.stop_requested():
+                break
             claims = self._claim()
             if not claims:
                 break
             crashpoint("after_claim")
-            for claim in claims:
+            for index, claim in enumerate(claims):
+                if self.stop_requested():
+                    self._release(claims[index:], report)
+                    return report
                 self._deliver(claim, report)
                 if report.paused:
                     return report
@@ -170,8 +179,7 @@ class Dispatcher:
                 return
             channel = opened
             self._remember_dm(slack_id, channel)
-        if not self._wait_for_token(claim):
-            report.lost += 1
+        if not self._wait_for_token(claim, report):
             return
         outcome = self.notifier.post(channel, notice, claim.dedupe_key)
         crashpoint("after_post")
@@ -207,9 +215,13 @@ class Dispatcher:
                 update(Person).where(Person.slack_user_id == slack_id).values(dm_channel_id=channel)
             )
 
-    def _wait_for_token(self, claim: Claim) -> bool:
-        """Wait for the shared send rate, then renew the lease so the post happens inside it."""
+    def _wait_for_token(self, claim: Claim, report: DispatchReport) -> bool:
+        """Wait for the shared send rate, then renew the lease so the post happens inside it.
+        False, with the claim counted lost or handed back, when the post must not happen."""
         while True:
+            if self.stop_requested():
+                self._release([claim], report)
+                return False
             with self.db.unit_of_work() as session:
                 wait = ratelimit.take(
                     session,
@@ -222,7 +234,32 @@ class Dispatcher:
                 break
             self.sleep(min(wait, 5.0))
         with self.db.unit_of_work() as session:
-            return self._renew(session, claim) is not None
+            if self._renew(session, claim) is not None:
+                return True
+        report.lost += 1
+        return False
+
+    def _release(self, claims: list[Claim], report: DispatchReport) -> None:
+        """Hand claimed rows back unsent, as if never claimed (fenced on the claim token)."""
+        if not claims:
+            return
+        with self.db.unit_of_work() as session:
+            result = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id.in_([claim.id for claim in claims]),
+                    Delivery.claim_token == claims[0].token,
+                    Delivery.state == DeliveryState.CLAIMED,
+                )
+                .values(
+                    state=DeliveryState.PENDING,
+                    claim_token=None,
+                    lease_until=None,
+                    attempts=Delivery.attempts - 1,
+                    updated_at=self.clock.now(),
+                )
+            )
+        report.released += max(0, int(getattr(result, "rowcount", 0) or 0))
 
     def _cancel(self, claim: Claim, report: DispatchReport, reason: str) -> None:
         with self.db.unit_of_work() as session:

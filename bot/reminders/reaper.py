@@ -5,6 +5,7 @@ metadata, then marked sent or queued again."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,7 +29,13 @@ class ReapReport:
     still_unknown: int = 0
 
 
-def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
+def reap(
+    db: Database,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> ReapReport:
     report = ReapReport()
     now = clock.now()
     with db.unit_of_work() as session:
@@ -82,13 +89,17 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
         )
     for row in rows:
         channel = row.channel_id or dms.get(row.recipient_id)
+        stopping = stop_requested()  # then hand the rest back unlooked-at, still unknown
         found = (
             notifier.find_posted(channel, row.dedupe_key, row.created_at, row.thread_ts)
-            if channel
+            if channel and not stopping
             else None
         )
         values: dict[str, object]
-        if isinstance(found, str):
+        if stopping:
+            values = {"state": DeliveryState.UNKNOWN}
+            report.still_unknown += 1
+        elif isinstance(found, str):
             values = {
                 "state": DeliveryState.SENT,
                 "message_ts": found,

@@ -3,6 +3,7 @@ instance at once and after any crash: the database decides who sends what."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -51,6 +52,7 @@ class SweepReport:
             out.append(
                 f"dispatched: {d.sent} sent, {d.cancelled} cancelled, {d.retry} to retry, "
                 f"{d.unknown} unknown, {d.failed} failed"
+                + (f"; {d.released} handed back (stopping)" if d.released else "")
                 + ("; SENDING PAUSED (Slack refused the token)" if d.paused else "")
             )
         if self.reap is not None:
@@ -73,7 +75,10 @@ def run_sweep(
     config: DispatchConfig | None = None,
     *,
     dry_run: bool = False,
+    stop_requested: Callable[[], bool] = lambda: False,
 ) -> SweepReport:
+    """One pass. `stop_requested` says the process is stopping: the send in progress finishes,
+    what is still claimed is handed back unsent, and the rest of the pass is skipped."""
     now = clock.now()
     if dry_run:
         with db.dry_run() as session:
@@ -104,8 +109,12 @@ def run_sweep(
         expired = expire(session, now=now)
         forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
     report = SweepReport(flags, planned, scheduled, expired)
-    report.dispatch = Dispatcher(db, notifier, clock, ruleset, config).run()
-    report.reap = reap(db, notifier, clock)
+    report.dispatch = Dispatcher(
+        db, notifier, clock, ruleset, config, stop_requested=stop_requested
+    ).run()
+    if stop_requested():
+        return report
+    report.reap = reap(db, notifier, clock, stop_requested=stop_requested)
     if not report.dispatch.paused:
-        report.zones = refresh_zones(db, notifier, clock)
+        report.zones = refresh_zones(db, notifier, clock, stop_requested=stop_requested)
     return report

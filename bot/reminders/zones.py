@@ -6,6 +6,7 @@ the event was not subscribed when the person changed it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -20,7 +21,13 @@ EVERY = timedelta(days=1)
 BATCH = 25  # users.info is Tier 4 (100+/min): a few per tick stays far below it
 
 
-def refresh_zones(db: Database, notifier: Notifier, clock: Clock) -> int:
+def refresh_zones(
+    db: Database,
+    notifier: Notifier,
+    clock: Clock,
+    *,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> int:
     now = clock.now()
     with db.read_only() as session:
         due = list(
@@ -33,6 +40,8 @@ def refresh_zones(db: Database, notifier: Notifier, clock: Clock) -> int:
         )
     refreshed = 0
     for slack_user_id in due:
+        if stop_requested():
+            break
         found = notifier.user_zone(slack_user_id)
         if not isinstance(found, tuple):
             continue  # not now: Slack did not answer; the next sweep asks again

@@ -86,7 +86,13 @@ def test_outage_then_recovery(outage: tuple[BotProcess, TcpProxy, Database]) -> 
     answer = json.loads(during.body)
     assert "cannot reach its database" in answer["text"]
     assert "Traceback" not in during.body.decode()
-    assert health(bot) == (503, {"ok": False, "database": "down"})
+    status, body = health(bot)
+    assert (status, body["ok"], body["failed"], body["database"]) == (
+        503,
+        False,
+        ["database"],
+        "down",
+    )
 
     proxy.restore()
     wait_for(lambda: health(bot)[0] == 200, timeout=20, what="recovery")

@@ -582,12 +582,14 @@ def test_a_refused_request_leaves_its_body_out_of_the_log(bot: BotProcess, db: D
     assert status == 401
     refusal = wait_for(
         lambda: next(
-            (line for line in bot.log()[logged:].splitlines() if "RequestVerification" in line), ""
+            (line for line in bot.log()[logged:].splitlines() if "refused a request" in line), ""
         ),
         what="the signature check's line",
     )
-    assert PROFILE_MARKER not in refusal
-    assert "refused a request: its Slack signature is invalid or too old" in refusal
+    # The gate in front of Bolt refuses it and says why, never with the body; Bolt's own
+    # check (which would log the body) is quietened too, tested in tests/test_logs.py.
+    assert "refused a request to /slack/events: " in refusal
+    assert PROFILE_MARKER not in bot.log()[logged:]
     assert rows(db) == before
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,20 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.access import Actor
+from bot.assessment.ruleset import load_ruleset
 from bot.db.base import Base
 from bot.db.engine import Database
-from bot.models import AuditEvent, CheckIn, ExamResult, Flag, Letter, Mentee, Milestone, Person
+from bot.models import (
+    ApplicationCycle,
+    AuditEvent,
+    CheckIn,
+    ExamResult,
+    Flag,
+    Letter,
+    Mentee,
+    Milestone,
+    Person,
+)
 from bot.roster.service import import_roster, parse_roster
 from bot.vocab import AuditOutcome
 from handlers.ids import Action
@@ -290,6 +302,40 @@ def test_log_exam_inline_works_out_a_retake(bot: BotProcess, db: Database) -> No
     assert [tuple(row) for row in stored] == [(1, 228), (2, 241)]
     again = bot.command("log exam <@UMENTEE01> step2ck 241 2026-11-25", "UMENTOR01")
     assert "taken on 2026-11-25 is already recorded (attempt 2)" in again.text()
+
+
+def test_log_interviews_counts_on_the_season_under_way(bot: BotProcess, db: Database) -> None:
+    """Tariq has no cycle for the live season: told to log it; once logged, the count is kept."""
+    season = load_ruleset().seasons.live(datetime.now(UTC).date())
+    refused = bot.command("log interviews <@UMENTEE02> 2", "UMENTOR02")
+    assert f"no {season} cycle is on record" in refused.text()
+    with db.unit_of_work() as session:
+        mentee = session.scalar(
+            select(Mentee)
+            .join(Person, Person.id == Mentee.person_id)
+            .where(Person.slack_user_id == "UMENTEE02")
+        )
+        assert mentee is not None
+        session.add(
+            ApplicationCycle(
+                mentee_id=mentee.id,
+                season=season,
+                submitted_on=date(season - 1, 9, 2),
+                applications={"preliminary_surgery": 80},
+                created_at=datetime.now(UTC),
+            )
+        )
+    reply = bot.command("log interviews <@UMENTEE02> 2", "UMENTOR02")
+    assert f"Recorded for <@UMENTEE02>: 2 interview invitations for the {season} season" in (
+        reply.text()
+    )
+    with db.read_only() as session:
+        stored = session.scalar(
+            select(ApplicationCycle.interviews).where(ApplicationCycle.season == season)
+        )
+    assert stored == 2
+    denied = bot.command("log interviews <@UMENTEE02> 9", "UMENTOR01")  # not his mentor
+    assert DENIED in shown(denied.text())
 
 
 def test_log_letter_modal_errors_then_saves(bot: BotProcess, fake: FakeSlack, db: Database) -> None:
@@ -771,7 +817,6 @@ def test_cards_notes_and_roster(bot: BotProcess, fake: FakeSlack, db: Database) 
 
     from slack_sdk import WebClient
 
-    from bot.assessment.ruleset import load_ruleset
     from bot.clock import FixedClock
     from bot.reminders.sweep import run_sweep
     from handlers.notifier import SlackNotifier
@@ -937,7 +982,6 @@ def test_user_text_reaches_slack_inert(
 
     from slack_sdk import WebClient
 
-    from bot.assessment.ruleset import load_ruleset
     from bot.clock import FixedClock
     from bot.reminders.sweep import run_sweep
     from handlers.notifier import SlackNotifier

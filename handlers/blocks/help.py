@@ -16,7 +16,8 @@ EXAMPLES: list[tuple[Sub, str, str]] = [
     (
         Sub.LOG,
         "log exam [@mentee] step2ck 236 2026-10-02",
-        "log an exam, or `log research|letter|usce|practice|cycle` for a form",
+        "log an exam, `log interviews [@mentee] 3` for the season's invitations so far, or "
+        "`log research|letter|usce|practice|cycle` for a form",
     ),
     (
         Sub.MILESTONE,

@@ -49,7 +49,7 @@ class Sub(StrEnum):
     DASHBOARD = "dashboard"
 
 
-LOG_KINDS = ("research", "letter", "usce", "exam", "practice", "cycle")
+LOG_KINDS = ("research", "letter", "usce", "exam", "practice", "cycle", "interviews")
 
 
 class UsageError(Exception):
@@ -177,6 +177,8 @@ def _log(args: Args) -> Command:
         raise args.fail(f"say what to log: {', '.join(LOG_KINDS)}")
     kind, rest = args.words[0].lower(), args.words[1:]
     mentee = args.at_most_one_mention()
+    if kind == "interviews":
+        return Command(Sub.LOG, mentee=mentee, verb=kind, number=_interviews(args, rest))
     if not rest:
         return Command(Sub.LOG, mentee=mentee, verb=kind)
     if kind == "exam":
@@ -184,6 +186,14 @@ def _log(args: Args) -> Command:
     if kind == "practice":
         return Command(Sub.LOG, mentee=mentee, verb=kind, inline=_inline_practice(args, rest))
     raise args.fail(f"`log {kind}` takes no inline values; it opens a form")
+
+
+def _interviews(args: Args, rest: list[str]) -> int:
+    """`log interviews [@mentee] 3`: the invitations so far on the season under way."""
+    count = number(rest[0]) if len(rest) == 1 else None
+    if count is None or count > 500:
+        raise args.fail("write `log interviews @mentee 3`: the invitations so far, 0 to 500")
+    return count
 
 
 def _exam(args: Args, word: str) -> Exam:

@@ -57,6 +57,7 @@ EMOJI: dict[str, str] = {
     "clipboard": "📋",
     "mag": "🔍",
     "lock": "🔒",
+    "passport_control": "🛂",
     "information_source": "ℹ️",
     "arrow_right": "➡️",
     "thumbsup": "👍",

@@ -8,7 +8,7 @@ from bot.assessment.dto import Reason, RuleNote
 from bot.assessment.facts import Facts, exam_failed
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.wording import step1_text, step2_text
-from bot.vocab import Effect, VisaNeed, plural
+from bot.vocab import EcfmgStatus, Effect, VisaNeed, plural
 
 
 def glance(facts: Facts, ruleset: Ruleset) -> list[Reason]:
@@ -67,11 +67,12 @@ def _visa(facts: Facts) -> list[Reason]:
             )
         ]
     if facts.visa is VisaNeed.H1B:
-        step3 = (
-            "Step 3 is passed"
-            if facts.step3_passed
-            else "it requires Step 3 (open to IMGs only after ECFMG certification)"
-        )
+        if facts.step3_passed:
+            step3 = "Step 3 is passed"
+        elif facts.ecfmg is not None and facts.ecfmg.status is not EcfmgStatus.CERTIFIED:
+            step3 = "it requires Step 3, open to IMGs only after ECFMG certification"
+        else:
+            step3 = "it requires a passed Step 3"
         return [
             Reason(
                 rule="VISA-H1B-DETAIL",

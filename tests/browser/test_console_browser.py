@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, Page, expect, sync_playwright
 
+from bot.assessment.ruleset import load_ruleset
 from sandbox.client import ConsoleClient
 from sandbox.process import SandboxProcess
 from tests.test_sandbox_console import weekday_morning
@@ -205,3 +206,34 @@ def test_a_buttons_confirm_dialog_is_honoured(
     expect(page.locator("#timeline")).to_contain_text("is deleted")
     shot(page, "09-confirmed")
     assert sandbox.stop(signal.SIGTERM) == 0
+
+
+def test_blocked_routes_and_the_season_in_chromium(
+    browser: BrowserContext, sandbox: SandboxProcess
+) -> None:
+    """The review's live-season shapes as a mentor sees them: Omar's blocked routes said first,
+    with what unblocks them; Tariq's season and its next step; invitations logged from Slack."""
+    page = browser.pages[0] if browser.pages else browser.new_page()
+    page.goto(f"{sandbox.url}?as={MENTOR}&c=C0GENERAL")
+    send(page, "/matchpath assess @omar")
+    omar = page.locator("#timeline article", has_text="Assessment: Omar Farouk").last
+    expect(omar).to_contain_text("Every Match route is blocked")
+    expect(omar).to_contain_text("What unblocks it")
+    expect(omar.locator("code", has_text="VISA-J1-FLEX").first).to_be_visible()
+    expect(omar).to_contain_text("no applications until a Match route opens")
+    shot(page, "20-blocked")
+    send(page, "/matchpath assess @tariq")
+    tariq = page.locator("#timeline article", has_text="Assessment: Tariq Haddad").last
+    expect(tariq).to_contain_text("Profile at a glance")
+    expect(tariq.locator("code", has_text="CYCLE-PHASES").first).to_be_visible()
+    expect(tariq).to_contain_text("Season ")
+    shot(page, "21-season")
+    send(page, "/matchpath log interviews @tariq 2")
+    # The demo gives Tariq a cycle whenever a season is under way (sandbox/demo.py).
+    calendar = load_ruleset().seasons
+    today = date.today()
+    season = calendar.live(today)
+    running = calendar.dates(season).submission_opens <= today <= calendar.match_day(season)
+    said = "2 interview invitations for the" if running else "cycle is on record"
+    expect(page.locator("#timeline")).to_contain_text(said)
+    shot(page, "22-interviews")

@@ -228,7 +228,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "other": "other",
     },
     Exam: {"step1": "Step 1", "step2ck": "Step 2 CK", "step3": "Step 3"},
-    PassFail: {"pass": "pass", "fail": "fail"},
+    PassFail: {"pass": "pass", "fail": "fail"},  # an exam result, not a password  # nosec B105
     PracticeSource: {"NBME": "NBME", "UWorld": "UWorld", "Free120": "Free 120", "other": "other"},
     UsceKind: {
         "sub_internship": "sub-internship",

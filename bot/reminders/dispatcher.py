@@ -37,6 +37,8 @@ from bot.reminders.ports import (
     Uncertain,
     WorkspaceDown,
 )
+from bot.reminders.schedule import window_of
+from bot.reminders.timing import next_allowed
 from bot.vocab import DeliveryState
 
 log = logging.getLogger("matchpath.reminders")
@@ -61,6 +63,8 @@ class DispatchReport:
     unknown: int = 0
     failed: int = 0
     lost: int = 0
+    held: int = 0  # quiet hours or a weekend for the recipient: due again when they end
+    expired: int = 0  # held past their expiry
     paused: bool = False
     sent_keys: list[str] = field(default_factory=list)
 
@@ -199,7 +203,28 @@ class Dispatcher:
                 delivery.updated_at = self.clock.now()
                 report.cancelled += 1
                 return None
+            # Planned for a good hour, but a sweep may come late (downtime, a retry): the
+            # recipient's window is checked again now.
+            now = self.clock.now()
+            allowed = next_allowed(now, window_of(recipient), self.ruleset.reminders.send_hour * 60)
+            if allowed > now:
+                self._hold(delivery, allowed, report)
+                return None
             return recipient.slack_user_id, recipient.dm_channel_id, notice
+
+    def _hold(self, delivery: Delivery, until: datetime, report: DispatchReport) -> None:
+        """Back to the queue until `until`, not counted as an attempt; or expired (and counted)
+        when that is past the row's expiry."""
+        delivery.claim_token = None
+        delivery.lease_until = None
+        delivery.attempts -= 1
+        delivery.updated_at = self.clock.now()
+        if delivery.expires_at is not None and until >= delivery.expires_at:
+            delivery.state = DeliveryState.EXPIRED
+            report.expired += 1
+        else:
+            delivery.state, delivery.due_at = DeliveryState.PENDING, until
+            report.held += 1
 
     def _remember_dm(self, slack_id: str, channel: str) -> None:
         with self.db.unit_of_work() as session:

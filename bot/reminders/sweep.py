@@ -19,7 +19,8 @@ from bot.reminders.flagger import FlagReport, evaluate_flags
 from bot.reminders.planner import plan
 from bot.reminders.ports import Notifier
 from bot.reminders.reaper import ReapReport, reap
-from bot.reminders.schedule import expire, schedule
+from bot.reminders.schedule import expire, schedule, window_of
+from bot.reminders.timing import next_allowed
 from bot.reminders.zones import refresh_zones
 from bot.replay import forget_old
 from bot.vocab import DeliveryState
@@ -34,6 +35,7 @@ class SweepReport:
     dispatch: DispatchReport | None = None
     reap: ReapReport | None = None
     would_send: list[str] = field(default_factory=list)
+    would_hold: list[str] = field(default_factory=list)
     zones: int = 0
 
     def lines(self) -> list[str]:
@@ -44,13 +46,15 @@ class SweepReport:
             + (
                 ", ".join(f"{k} {v}" for k, v in sorted(self.planned.items()) if v) or "nothing new"
             ),
-            f"scheduled: {self.scheduled}; expired: {self.expired}",
+            f"scheduled: {self.scheduled}; expired: "
+            f"{self.expired + (self.dispatch.expired if self.dispatch else 0)}",
         ]
         if self.dispatch is not None:
             d = self.dispatch
             out.append(
                 f"dispatched: {d.sent} sent, {d.cancelled} cancelled, {d.retry} to retry, "
                 f"{d.unknown} unknown, {d.failed} failed"
+                + (f", {d.held} held for quiet hours" if d.held else "")
                 + ("; SENDING PAUSED (Slack refused the token)" if d.paused else "")
             )
         if self.reap is not None:
@@ -62,6 +66,9 @@ class SweepReport:
         if self.would_send:
             out.append(f"would send {len(self.would_send)}:")
             out += [f"  {line}" for line in self.would_send]
+        if self.would_hold:
+            out.append(f"would hold {len(self.would_hold)} for quiet hours:")
+            out += [f"  {line}" for line in self.would_hold]
         return out
 
 
@@ -83,7 +90,7 @@ def run_sweep(
             scheduled = schedule(session, now=now, ruleset=ruleset)
             expired = expire(session, now=now)
             due = session.execute(
-                select(Delivery.dedupe_key, Delivery.kind, Person.slack_user_id, Delivery.due_at)
+                select(Delivery.dedupe_key, Delivery.kind, Person)
                 .join(Person, Person.id == Delivery.recipient_id)
                 .where(
                     Delivery.state.in_([DeliveryState.PENDING, DeliveryState.RETRY_WAIT]),
@@ -91,8 +98,15 @@ def run_sweep(
                 )
                 .order_by(Delivery.due_at, Delivery.id)
             ).all()
-        report = SweepReport(flags, planned, scheduled, expired)
-        report.would_send = [f"{kind} to {user} ({key})" for key, kind, user, _ in due]
+            report = SweepReport(flags, planned, scheduled, expired)
+            send_minute = ruleset.reminders.send_hour * 60
+            for key, kind, person in due:
+                line = f"{kind} to {person.slack_user_id} ({key})"
+                allowed = next_allowed(now, window_of(person), send_minute)
+                if allowed > now:
+                    report.would_hold.append(f"{line} until {allowed:%Y-%m-%d %H:%M} UTC")
+                else:
+                    report.would_send.append(line)
         return report
     with db.unit_of_work() as session:
         flags = evaluate_flags(session, now=now, ruleset=ruleset)

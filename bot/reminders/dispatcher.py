@@ -32,6 +32,7 @@ from bot.reminders.ports import (
     Notifier,
     Outcome,
     Permanent,
+    PostTarget,
     RetryLater,
     Sent,
     Uncertain,
@@ -141,9 +142,18 @@ class Dispatcher:
             ).all()
         return [Claim(id=i, token=token, dedupe_key=k, kind=kind) for i, k, kind in sorted(rows)]
 
-    def _renew(self, session: Session, claim: Claim) -> Delivery | None:
-        """Renew the lease, fenced on the token; None when the claim was lost."""
+    def _renew(
+        self, session: Session, claim: Claim, *, post_to: PostTarget | None = None
+    ) -> Delivery | None:
+        """Renew the lease, fenced on the token; None when the claim was lost. With `post_to`,
+        also store where the row is about to be posted, for the reaper to look if the process
+        dies before the outcome is recorded."""
         now = self.clock.now()
+        values: dict[str, object] = {
+            "lease_until": now + timedelta(seconds=self.config.lease_seconds)
+        }
+        if post_to is not None:
+            values.update(channel_id=post_to.channel, thread_ts=post_to.thread_ts)
         result = session.execute(
             update(Delivery)
             .where(
@@ -151,7 +161,7 @@ class Dispatcher:
                 Delivery.claim_token == claim.token,
                 Delivery.state == DeliveryState.CLAIMED,
             )
-            .values(lease_until=now + timedelta(seconds=self.config.lease_seconds))
+            .values(**values)
         )
         if not getattr(result, "rowcount", 0):
             return None
@@ -174,12 +184,12 @@ class Dispatcher:
                 return
             channel = opened
             self._remember_dm(slack_id, channel)
-        if not self._wait_for_token(claim):
+        if not self._wait_for_token(claim, PostTarget(channel)):
             report.lost += 1
             return
         outcome = self.notifier.post(channel, notice, claim.dedupe_key)
         crashpoint("after_post")
-        self._record(claim, outcome, report, channel=channel)
+        self._record(claim, outcome, report)
 
     def _prepare(
         self, claim: Claim, report: DispatchReport
@@ -232,8 +242,9 @@ class Dispatcher:
                 update(Person).where(Person.slack_user_id == slack_id).values(dm_channel_id=channel)
             )
 
-    def _wait_for_token(self, claim: Claim) -> bool:
-        """Wait for the shared send rate, then renew the lease so the post happens inside it."""
+    def _wait_for_token(self, claim: Claim, post_to: PostTarget) -> bool:
+        """Wait for the shared send rate, then renew the lease so the post happens inside it,
+        and store where the post goes."""
         while True:
             with self.db.unit_of_work() as session:
                 wait = ratelimit.take(
@@ -247,7 +258,7 @@ class Dispatcher:
                 break
             self.sleep(min(wait, 5.0))
         with self.db.unit_of_work() as session:
-            return self._renew(session, claim) is not None
+            return self._renew(session, claim, post_to=post_to) is not None
 
     def _cancel(self, claim: Claim, report: DispatchReport, reason: str) -> None:
         with self.db.unit_of_work() as session:
@@ -270,8 +281,6 @@ class Dispatcher:
         outcome: Outcome,
         report: DispatchReport,
         *,
-        channel: str | None = None,
-        thread_ts: str | None = None,
         on_sent: Callable[[Session, Sent], None] | None = None,
     ) -> None:
         now = self.clock.now()
@@ -297,13 +306,8 @@ class Dispatcher:
                     next_attempt_at=now + timedelta(seconds=outcome.after_seconds),
                 )
                 report.retry += 1
-            case Uncertain():
-                values.update(
-                    state=DeliveryState.UNKNOWN,
-                    channel_id=channel,
-                    thread_ts=thread_ts,
-                    last_error=outcome.reason[:200],
-                )
+            case Uncertain():  # where it may have landed was stored before the post
+                values.update(state=DeliveryState.UNKNOWN, last_error=outcome.reason[:200])
                 report.unknown += 1
             case Permanent():
                 values.update(state=DeliveryState.FAILED, last_error=outcome.error[:200])

@@ -1,6 +1,8 @@
 """Reap: leases that expired (a process died mid-send) become unknown; unknown rows are
-reconciled against the DM's history, where each sent message carries its dedupe key in its
-metadata, then marked sent or queued again."""
+reconciled against the history of the channel they were posted to (stored before the post),
+where each sent message carries its dedupe key in its metadata, then marked sent or queued
+again. A row whose action is harmless to repeat (a card update, a deletion) is queued again
+without looking."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.clock import Clock
+from bot.dashboards.courier import REPEATABLE, found_posted
 from bot.db.engine import Database
 from bot.models import Delivery, Person
-from bot.reminders.ports import Notifier
+from bot.reminders.ports import Notifier, Sent
 from bot.vocab import DeliveryState
 
 GRACE = timedelta(seconds=30)  # let Slack's history catch up before looking
@@ -71,6 +74,7 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
                 Delivery.created_at,
                 Delivery.recipient_id,
                 Delivery.thread_ts,
+                Delivery.kind,
             )
         ).all()
         dms = dict(
@@ -84,7 +88,7 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
         channel = row.channel_id or dms.get(row.recipient_id)
         found = (
             notifier.find_posted(channel, row.dedupe_key, row.created_at, row.thread_ts)
-            if channel
+            if channel and row.kind not in REPEATABLE
             else None
         )
         values: dict[str, object]
@@ -103,9 +107,12 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
             values = {"state": DeliveryState.UNKNOWN, "last_error": "history unavailable"}
             report.still_unknown += 1
         with db.unit_of_work() as session:
-            session.execute(
+            result = session.execute(
                 update(Delivery)
                 .where(Delivery.id == row.id, Delivery.claim_token == token)
                 .values(**values, claim_token=None, lease_until=None, updated_at=clock.now())
             )
+            if isinstance(found, str) and channel and getattr(result, "rowcount", 0):
+                sent = Sent(channel=channel, ts=found)
+                found_posted(session, kind=row.kind, dedupe_key=row.dedupe_key, sent=sent)
     return report

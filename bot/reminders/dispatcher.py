@@ -23,6 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.dashboards.courier import KINDS as DASHBOARD_KINDS
 from bot.dashboards.courier import DashboardCourier
 from bot.db.engine import Database
+from bot.db.upsert import insert_for
 from bot.models import Delivery, Person, WorkspacePause
 from bot.reminders import ratelimit
 from bot.reminders.content import compose
@@ -348,10 +349,12 @@ class Dispatcher:
     # -- workspace pause -----------------------------------------------------------------
 
     def _pause(self, session: Session, error: str, now: datetime) -> None:
-        if session.get(WorkspacePause, WORKSPACE) is None:
-            session.add(
-                WorkspacePause(name=WORKSPACE, reason=error[:200], paused_at=now, checked_at=now)
-            )
+        # Every instance sending at that moment meets the same refusal: the first one pauses.
+        session.execute(
+            insert_for(session, WorkspacePause)
+            .values(name=WORKSPACE, reason=error[:200], paused_at=now, checked_at=now)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
         log.critical(
             "Slack refused the app's token (%s): sending is paused for the workspace "
             "until it works again. Admins: reinstall the app or fix SLACK_BOT_TOKEN.",

@@ -1,5 +1,6 @@
 """One sweep: evaluate flags, plan, schedule, expire, dispatch, reap. Safe to run on every
-instance at once and after any crash: the database decides who sends what."""
+instance at once and after any crash: the database decides who sends what, and which instance
+plans."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock
 from bot.dashboards.outbox import plan_dashboards
 from bot.db.engine import Database
+from bot.db.locks import PLANNING, try_step_lock
 from bot.models import Delivery, Person
 from bot.reminders.crash import crashpoint
 from bot.reminders.dispatcher import DispatchConfig, Dispatcher, DispatchReport
@@ -25,26 +27,34 @@ from bot.reminders.zones import refresh_zones
 from bot.replay import forget_old
 from bot.vocab import DeliveryState
 
+BUSY_PLANNING = "another instance is planning now"
+
 
 @dataclass
 class SweepReport:
-    flags: FlagReport
-    planned: dict[str, int]
-    scheduled: int
-    expired: int
+    flags: FlagReport = field(default_factory=FlagReport)
+    planned: dict[str, int] = field(default_factory=dict)
+    scheduled: int = 0
+    expired: int = 0
     dispatch: DispatchReport | None = None
     reap: ReapReport | None = None
     would_send: list[str] = field(default_factory=list)
     would_hold: list[str] = field(default_factory=list)
     zones: int = 0
+    # Steps left for a later sweep, and why (a race the database settled against this one).
+    deferred: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [
-            f"flags: {self.flags.checked} mentees checked, {self.flags.raised} raised, "
-            f"{self.flags.cleared} cleared",
-            "planned: "
-            + (
-                ", ".join(f"{k} {v}" for k, v in sorted(self.planned.items()) if v) or "nothing new"
+            self._or_deferred(
+                "flags",
+                f"{self.flags.checked} mentees checked, {self.flags.raised} raised, "
+                f"{self.flags.cleared} cleared",
+            ),
+            self._or_deferred(
+                "planned",
+                ", ".join(f"{k} {v}" for k, v in sorted(self.planned.items()) if v)
+                or "nothing new",
             ),
             f"scheduled: {self.scheduled}; expired: "
             f"{self.expired + (self.dispatch.expired if self.dispatch else 0)}",
@@ -71,6 +81,10 @@ class SweepReport:
             out += [f"  {line}" for line in self.would_hold]
         return out
 
+    def _or_deferred(self, step: str, done: str) -> str:
+        reason = self.deferred.get(step)
+        return f"{step}: " + (f"skipped, {reason}" if reason else done)
+
 
 def run_sweep(
     db: Database,
@@ -83,43 +97,68 @@ def run_sweep(
 ) -> SweepReport:
     now = clock.now()
     if dry_run:
-        with db.dry_run() as session:
-            flags = evaluate_flags(session, now=now, ruleset=ruleset)
-            planned = plan(session, now=now, ruleset=ruleset)
-            planned.update(plan_dashboards(session, now=now))
-            scheduled = schedule(session, now=now, ruleset=ruleset)
-            expired = expire(session, now=now)
-            due = session.execute(
-                select(Delivery.dedupe_key, Delivery.kind, Person)
-                .join(Person, Person.id == Delivery.recipient_id)
-                .where(
-                    Delivery.state.in_([DeliveryState.PENDING, DeliveryState.RETRY_WAIT]),
-                    Delivery.due_at <= now,
-                )
-                .order_by(Delivery.due_at, Delivery.id)
-            ).all()
-            report = SweepReport(flags, planned, scheduled, expired)
-            send_minute = ruleset.reminders.send_hour * 60
-            for key, kind, person in due:
-                line = f"{kind} to {person.slack_user_id} ({key})"
-                allowed = next_allowed(now, window_of(person), send_minute)
-                if allowed > now:
-                    report.would_hold.append(f"{line} until {allowed:%Y-%m-%d %H:%M} UTC")
-                else:
-                    report.would_send.append(line)
-        return report
-    with db.unit_of_work() as session:
-        flags = evaluate_flags(session, now=now, ruleset=ruleset)
-    with db.unit_of_work() as session:
-        planned = plan(session, now=now, ruleset=ruleset)
-        planned.update(plan_dashboards(session, now=now))
-        crashpoint("mid_plan")
-        scheduled = schedule(session, now=now, ruleset=ruleset)
-        expired = expire(session, now=now)
-        forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
-    report = SweepReport(flags, planned, scheduled, expired)
+        return _dry_run(db, now, ruleset)
+    report = SweepReport()
+    _evaluate_flags(db, now, ruleset, report)
+    _plan(db, now, ruleset, report)
     report.dispatch = Dispatcher(db, notifier, clock, ruleset, config).run()
     report.reap = reap(db, notifier, clock)
     if not report.dispatch.paused:
         report.zones = refresh_zones(db, notifier, clock)
+    return report
+
+
+# Flags and planning are done by one instance at a time (see bot/db/locks.py): another
+# instance that finds them under way leaves them to it and goes on to dispatch.
+
+
+def _evaluate_flags(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) -> None:
+    with db.unit_of_work() as session:
+        if not try_step_lock(session, PLANNING):
+            report.deferred["flags"] = BUSY_PLANNING
+            return
+        report.flags = evaluate_flags(session, now=now, ruleset=ruleset)
+
+
+def _plan(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) -> None:
+    with db.unit_of_work() as session:
+        if not try_step_lock(session, PLANNING):
+            report.deferred["planned"] = BUSY_PLANNING
+            return
+        report.planned = plan(session, now=now, ruleset=ruleset)
+        report.planned.update(plan_dashboards(session, now=now))
+        crashpoint("mid_plan")
+        report.scheduled = schedule(session, now=now, ruleset=ruleset)
+        report.expired = expire(session, now=now)
+        forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
+
+
+def _dry_run(db: Database, now: datetime, ruleset: Ruleset) -> SweepReport:
+    report = SweepReport()
+    with db.dry_run() as session:
+        if not try_step_lock(session, PLANNING):
+            report.deferred["flags"] = report.deferred["planned"] = BUSY_PLANNING
+            return report
+        report.flags = evaluate_flags(session, now=now, ruleset=ruleset)
+        report.planned = plan(session, now=now, ruleset=ruleset)
+        report.planned.update(plan_dashboards(session, now=now))
+        report.scheduled = schedule(session, now=now, ruleset=ruleset)
+        report.expired = expire(session, now=now)
+        due = session.execute(
+            select(Delivery.dedupe_key, Delivery.kind, Person)
+            .join(Person, Person.id == Delivery.recipient_id)
+            .where(
+                Delivery.state.in_([DeliveryState.PENDING, DeliveryState.RETRY_WAIT]),
+                Delivery.due_at <= now,
+            )
+            .order_by(Delivery.due_at, Delivery.id)
+        ).all()
+        send_minute = ruleset.reminders.send_hour * 60
+        for key, kind, person in due:
+            line = f"{kind} to {person.slack_user_id} ({key})"
+            allowed = next_allowed(now, window_of(person), send_minute)
+            if allowed > now:
+                report.would_hold.append(f"{line} until {allowed:%Y-%m-%d %H:%M} UTC")
+            else:
+                report.would_send.append(line)
     return report

@@ -15,7 +15,7 @@ from bot.access import Actor
 from bot.assessment import cli as assess_cli
 from bot.clock import Clock, FixedClock, OffsetFileClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.db.engine import Database
+from bot.db.engine import Database, SessionTimeouts
 from bot.db.migrate import current_is_head, upgrade
 from bot.errors import DomainError, InvalidInput
 from bot.logs import configure_logging
@@ -40,7 +40,12 @@ def open_database(settings: Settings) -> Database:
         upgrade(settings.database_url)
     elif not current_is_head(settings.database_url):
         raise CliError("the database schema is not up to date: run `matchpath migrate` first")
-    return Database(settings.database_url)
+    timeouts = SessionTimeouts(
+        lock=settings.db_lock_timeout,
+        statement=settings.db_statement_timeout,
+        idle_in_transaction=settings.db_idle_in_transaction_timeout,
+    )
+    return Database(settings.database_url, timeouts=timeouts)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

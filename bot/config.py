@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, alias="MATCHPATH_PORT", ge=1, le=65535)
     tick_seconds: int = Field(default=60, alias="MATCHPATH_TICK_SECONDS", ge=1, le=3600)
     send_rate: float = Field(default=5.0, alias="MATCHPATH_SEND_RATE", gt=0, le=1000)
+    db_lock_timeout: float = Field(default=5.0, alias="MATCHPATH_DB_LOCK_TIMEOUT", gt=0, le=3600)
+    db_statement_timeout: float = Field(
+        default=60.0, alias="MATCHPATH_DB_STATEMENT_TIMEOUT", gt=0, le=86400
+    )
+    db_idle_in_transaction_timeout: float = Field(
+        default=30.0, alias="MATCHPATH_DB_IDLE_IN_TRANSACTION_TIMEOUT", gt=0, le=86400
+    )
 
     @field_validator("database_url")
     @classmethod

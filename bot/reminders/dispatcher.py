@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock, SystemClock
 from bot.dashboards.courier import KINDS as DASHBOARD_KINDS
 from bot.dashboards.courier import DashboardCourier
-from bot.db.engine import Database
+from bot.db.engine import Database, contention
 from bot.db.upsert import insert_for
 from bot.models import Delivery, Person, WorkspacePause
 from bot.reminders import ratelimit
@@ -67,8 +68,23 @@ class DispatchReport:
     lost: int = 0
     held: int = 0  # quiet hours or a weekend for the recipient: due again when they end
     expired: int = 0  # held past their expiry
+    put_back: int = 0  # claimed, then the database was busy: back to the queue, not attempted
+    unrecorded: int = 0  # an outcome the database was too busy to record: the reaper settles it
     paused: bool = False
+    busy: str | None = None  # why this run stopped early, when the database turned it away
     sent_keys: list[str] = field(default_factory=list)
+
+    def tally(self, outcome: Outcome, dedupe_key: str) -> None:
+        match outcome:
+            case Sent():
+                self.sent += 1
+                self.sent_keys.append(dedupe_key)
+            case RetryLater():
+                self.retry += 1
+            case Uncertain():
+                self.unknown += 1
+            case Permanent():
+                self.failed += 1
 
 
 @dataclass(frozen=True)
@@ -99,18 +115,36 @@ class Dispatcher:
 
     def run(self) -> DispatchReport:
         report = DispatchReport()
+        try:
+            self._run(report)
+        except DBAPIError as exc:
+            # A race the database settled against this run: stop, and the next sweep goes on.
+            report.busy = contention(exc)
+            if report.busy is None:
+                raise
+            log.warning("dispatch stopped for now: %s", report.busy)
+        return report
+
+    def _run(self, report: DispatchReport) -> None:
         if self._paused(report):
-            return report
+            return
         while report.sent + report.retry + report.unknown + report.failed < self.config.max_rows:
             claims = self._claim()
             if not claims:
                 break
             crashpoint("after_claim")
-            for claim in claims:
-                self._deliver(claim, report)
+            for i, claim in enumerate(claims):
+                try:
+                    self._deliver(claim, report)
+                except DBAPIError as exc:
+                    # Before any post (after one, `_record` copes on its own): this claim and
+                    # the rest of the batch go back to the queue.
+                    reason = contention(exc)
+                    if reason is not None:
+                        self._put_back(claims[i:], report, reason)
+                    raise
                 if report.paused:
-                    return report
-        return report
+                    return
 
     # -- claiming ------------------------------------------------------------------------
 
@@ -141,6 +175,7 @@ class Dispatcher:
                 )
                 .returning(Delivery.id, Delivery.dedupe_key, Delivery.kind)
             ).all()
+            crashpoint("mid_claim")
         return [Claim(id=i, token=token, dedupe_key=k, kind=kind) for i, k, kind in sorted(rows)]
 
     def _renew(
@@ -246,20 +281,62 @@ class Dispatcher:
     def _wait_for_token(self, claim: Claim, post_to: PostTarget) -> bool:
         """Wait for the shared send rate, then renew the lease so the post happens inside it,
         and store where the post goes."""
+        patience = time.monotonic() + self.config.lease_seconds / 2
         while True:
-            with self.db.unit_of_work() as session:
-                wait = ratelimit.take(
-                    session,
-                    name=ratelimit.SLACK_POSTS,
-                    rate=self.config.send_rate,
-                    burst=self.config.burst,
-                    wall=self.wall.now(),
-                )
+            try:
+                wait = self._take_token()
+            except DBAPIError as exc:
+                # The bucket is every instance's: a lock timeout here means its holder is
+                # stuck, and the server ends a stuck transaction soon (idle timeout).
+                if contention(exc) is None or time.monotonic() > patience:
+                    raise
+                log.warning("send-rate bucket busy (%s); waiting", contention(exc))
+                wait = 1.0
             if wait <= 0:
                 break
             self.sleep(min(wait, 5.0))
         with self.db.unit_of_work() as session:
             return self._renew(session, claim, post_to=post_to) is not None
+
+    def _put_back(self, claims: list[Claim], report: DispatchReport, reason: str) -> None:
+        """Unsent claims back to the queue at once, not counted as attempts."""
+        now = self.clock.now()
+        try:
+            with self.db.unit_of_work() as session:
+                result = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_([c.id for c in claims]),
+                        Delivery.claim_token == claims[0].token,
+                        Delivery.state == DeliveryState.CLAIMED,
+                    )
+                    .values(
+                        state=DeliveryState.RETRY_WAIT,
+                        next_attempt_at=now,
+                        claim_token=None,
+                        lease_until=None,
+                        attempts=Delivery.attempts - 1,
+                        last_error=f"put back: {reason}"[:200],
+                        updated_at=now,
+                    )
+                )
+            report.put_back += int(getattr(result, "rowcount", 0) or 0)
+        except DBAPIError as exc:
+            if contention(exc) is None:
+                raise
+            log.warning("claims left to their leases: %s", contention(exc))
+
+    def _take_token(self) -> float:
+        with self.db.unit_of_work() as session:
+            wait = ratelimit.take(
+                session,
+                name=ratelimit.SLACK_POSTS,
+                rate=self.config.send_rate,
+                burst=self.config.burst,
+                wall=self.wall.now(),
+            )
+            crashpoint("holding_rate_bucket")
+            return wait
 
     def _cancel(self, claim: Claim, report: DispatchReport, reason: str) -> None:
         with self.db.unit_of_work() as session:
@@ -285,6 +362,49 @@ class Dispatcher:
         on_sent: Callable[[Session, Sent], None] | None = None,
     ) -> None:
         now = self.clock.now()
+        values = self._outcome_values(outcome, now)
+        if isinstance(outcome, WorkspaceDown):
+            report.paused = True
+        try:
+            with self.db.unit_of_work() as session:
+                result = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == claim.id,
+                        Delivery.claim_token == claim.token,
+                        Delivery.state == DeliveryState.CLAIMED,
+                    )
+                    .values(**values)
+                )
+                recorded = bool(getattr(result, "rowcount", 0))
+                if recorded and isinstance(outcome, Sent) and on_sent is not None:
+                    on_sent(session, outcome)
+                if isinstance(outcome, RetryLater) and "rate" in outcome.reason:
+                    ratelimit.block(
+                        session,
+                        name=ratelimit.SLACK_POSTS,
+                        seconds=outcome.after_seconds,
+                        wall=self.wall.now(),
+                    )
+                if isinstance(outcome, WorkspaceDown):
+                    self._pause(session, outcome.error, now)
+        except DBAPIError as exc:
+            reason = contention(exc)
+            if reason is None:
+                raise
+            # Posted or not, the row stays claimed: when its lease runs out the reaper looks
+            # for it in Slack, so it is neither lost nor sent twice.
+            log.warning("delivery %s: outcome not recorded yet (%s)", claim.id, reason)
+            report.unrecorded += 1
+            return
+        if recorded:
+            report.tally(outcome, claim.dedupe_key)
+        else:
+            log.warning("delivery %s: claim lost before its outcome was recorded", claim.id)
+            report.lost += 1
+
+    @staticmethod
+    def _outcome_values(outcome: Outcome, now: datetime) -> dict[str, object]:
         values: dict[str, object] = {
             "updated_at": now,
             "claim_token": None,  # a lease token column, not a password  # nosec B105
@@ -298,21 +418,16 @@ class Dispatcher:
                     message_ts=outcome.ts,
                     last_error=None,
                 )
-                report.sent += 1
-                report.sent_keys.append(claim.dedupe_key)
             case RetryLater():
                 values.update(
                     state=DeliveryState.RETRY_WAIT,
                     last_error=outcome.reason[:200],
                     next_attempt_at=now + timedelta(seconds=outcome.after_seconds),
                 )
-                report.retry += 1
             case Uncertain():  # where it may have landed was stored before the post
                 values.update(state=DeliveryState.UNKNOWN, last_error=outcome.reason[:200])
-                report.unknown += 1
             case Permanent():
                 values.update(state=DeliveryState.FAILED, last_error=outcome.error[:200])
-                report.failed += 1
             case WorkspaceDown():
                 # Not attempted in any useful sense: back to the queue, and stop everything.
                 values.update(
@@ -320,31 +435,7 @@ class Dispatcher:
                     last_error=outcome.error[:200],
                     attempts=Delivery.attempts - 1,
                 )
-                report.paused = True
-        with self.db.unit_of_work() as session:
-            result = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == claim.id,
-                    Delivery.claim_token == claim.token,
-                    Delivery.state == DeliveryState.CLAIMED,
-                )
-                .values(**values)
-            )
-            if not getattr(result, "rowcount", 0):
-                log.warning("delivery %s: claim lost before its outcome was recorded", claim.id)
-                report.lost += 1
-            elif isinstance(outcome, Sent) and on_sent is not None:
-                on_sent(session, outcome)
-            if isinstance(outcome, RetryLater) and "rate" in outcome.reason:
-                ratelimit.block(
-                    session,
-                    name=ratelimit.SLACK_POSTS,
-                    seconds=outcome.after_seconds,
-                    wall=self.wall.now(),
-                )
-            if isinstance(outcome, WorkspaceDown):
-                self._pause(session, outcome.error, now)
+        return values
 
     # -- workspace pause -----------------------------------------------------------------
 

@@ -6,19 +6,22 @@ without looking."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock
 from bot.dashboards.courier import REPEATABLE, found_posted
-from bot.db.engine import Database
+from bot.db.engine import Database, contention
 from bot.models import Delivery, Person
 from bot.reminders.ports import Notifier, Sent
 from bot.vocab import DeliveryState
 
+log = logging.getLogger("matchpath.reminders")
 GRACE = timedelta(seconds=30)  # let Slack's history catch up before looking
 BATCH = 50
 
@@ -35,9 +38,15 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
     report = ReapReport()
     now = clock.now()
     with db.unit_of_work() as session:
+        # A row another transaction has locked is being worked on right now: not abandoned.
+        abandoned = (
+            select(Delivery.id)
+            .where(Delivery.state == DeliveryState.CLAIMED, Delivery.lease_until < now)
+            .with_for_update(skip_locked=True)
+        )
         result = session.execute(
             update(Delivery)
-            .where(Delivery.state == DeliveryState.CLAIMED, Delivery.lease_until < now)
+            .where(Delivery.id.in_(abandoned.scalar_subquery()))
             .values(
                 state=DeliveryState.UNKNOWN,
                 claim_token=None,
@@ -106,13 +115,21 @@ def reap(db: Database, notifier: Notifier, clock: Clock) -> ReapReport:
         else:  # could not look: leave it unknown and look again next time
             values = {"state": DeliveryState.UNKNOWN, "last_error": "history unavailable"}
             report.still_unknown += 1
-        with db.unit_of_work() as session:
-            result = session.execute(
-                update(Delivery)
-                .where(Delivery.id == row.id, Delivery.claim_token == token)
-                .values(**values, claim_token=None, lease_until=None, updated_at=clock.now())
-            )
-            if isinstance(found, str) and channel and getattr(result, "rowcount", 0):
-                sent = Sent(channel=channel, ts=found)
-                found_posted(session, kind=row.kind, dedupe_key=row.dedupe_key, sent=sent)
+        try:
+            with db.unit_of_work() as session:
+                result = session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == row.id, Delivery.claim_token == token)
+                    .values(**values, claim_token=None, lease_until=None, updated_at=clock.now())
+                )
+                if isinstance(found, str) and channel and getattr(result, "rowcount", 0):
+                    sent = Sent(channel=channel, ts=found)
+                    found_posted(session, kind=row.kind, dedupe_key=row.dedupe_key, sent=sent)
+        except DBAPIError as exc:
+            # The row stays claimed by this reaper until its lease ends; then it is looked at
+            # again. Nothing was decided, so nothing is lost or doubled.
+            if contention(exc) is None:
+                raise
+            log.warning("delivery %s: reconciliation left for later: %s", row.id, contention(exc))
+            report.still_unknown += 1
     return report

@@ -4,15 +4,19 @@ plans."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock
 from bot.dashboards.outbox import plan_dashboards
-from bot.db.engine import Database
+from bot.db.engine import Database, contention
 from bot.db.locks import PLANNING, try_step_lock
 from bot.models import Delivery, Person
 from bot.reminders.crash import crashpoint
@@ -27,6 +31,7 @@ from bot.reminders.zones import refresh_zones
 from bot.replay import forget_old
 from bot.vocab import DeliveryState
 
+log = logging.getLogger("matchpath.reminders")
 BUSY_PLANNING = "another instance is planning now"
 
 
@@ -65,6 +70,9 @@ class SweepReport:
                 f"dispatched: {d.sent} sent, {d.cancelled} cancelled, {d.retry} to retry, "
                 f"{d.unknown} unknown, {d.failed} failed"
                 + (f", {d.held} held for quiet hours" if d.held else "")
+                + (f", {d.put_back} put back" if d.put_back else "")
+                + (f", {d.unrecorded} left to the reaper" if d.unrecorded else "")
+                + (f"; stopped early, {d.busy}" if d.busy else "")
                 + ("; SENDING PAUSED (Slack refused the token)" if d.paused else "")
             )
         if self.reap is not None:
@@ -73,6 +81,9 @@ class SweepReport:
                 f"reaped: {r.expired_leases} stale leases; reconciled {r.found_sent} as "
                 f"sent, {r.requeued} requeued, {r.still_unknown} still unknown"
             )
+        for step in ("reaped", "zones"):
+            if step in self.deferred:
+                out.append(self._or_deferred(step, ""))
         if self.would_send:
             out.append(f"would send {len(self.would_send)}:")
             out += [f"  {line}" for line in self.would_send]
@@ -99,13 +110,31 @@ def run_sweep(
     if dry_run:
         return _dry_run(db, now, ruleset)
     report = SweepReport()
-    _evaluate_flags(db, now, ruleset, report)
-    _plan(db, now, ruleset, report)
+    with _or_later(report, "flags"):
+        _evaluate_flags(db, now, ruleset, report)
+    with _or_later(report, "planned"):
+        _plan(db, now, ruleset, report)
     report.dispatch = Dispatcher(db, notifier, clock, ruleset, config).run()
-    report.reap = reap(db, notifier, clock)
+    with _or_later(report, "reaped"):
+        report.reap = reap(db, notifier, clock)
     if not report.dispatch.paused:
-        report.zones = refresh_zones(db, notifier, clock)
+        with _or_later(report, "zones"):
+            report.zones = refresh_zones(db, notifier, clock)
     return report
+
+
+@contextmanager
+def _or_later(report: SweepReport, step: str) -> Iterator[None]:
+    """A race the database settled against this step (a lock timeout, a deadlock, a session
+    ended for idling) leaves it to the next sweep; the sweep goes on. Anything else is raised."""
+    try:
+        yield
+    except DBAPIError as exc:
+        reason = contention(exc)
+        if reason is None:
+            raise
+        log.warning("sweep: %s left to the next sweep: %s", step, reason)
+        report.deferred[step] = reason
 
 
 # Flags and planning are done by one instance at a time (see bot/db/locks.py): another

@@ -117,3 +117,18 @@ def test_sqlite_busy_is_contention(tmp_path: Path) -> None:
     holder.close()
     engine.dispose()
     assert contention(busy.value) == "the database was locked by another process (busy timeout)"
+
+
+def test_a_session_ended_by_the_server_is_contention(fresh_db: Database) -> None:
+    """What a process frozen mid-transaction meets when it wakes: the server ended its session
+    (here by hand, as the idle-in-transaction timeout does): a step to try again later."""
+    if fresh_db.is_sqlite:
+        pytest.skip("PostgreSQL sessions")
+    with pytest.raises(DBAPIError) as ended, fresh_db.unit_of_work() as session:
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+        with fresh_db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        session.execute(text("SELECT 1"))
+    assert contention(ended.value) is not None
+    with fresh_db.read_only() as session:  # and the next unit of work has a fresh connection
+        assert session.scalar(text("SELECT 1")) == 1

@@ -61,9 +61,13 @@ class SessionTimeouts:
 
 def contention(exc: BaseException) -> str | None:
     """Why the database turned this transaction away for now (a lock or statement timeout, a
-    deadlock, SQLite busy), or None when the error is something else."""
+    deadlock, a session it ended, SQLite busy), or None when the error is something else."""
     if not isinstance(exc, DBAPIError):
         return None
+    if exc.connection_invalidated:
+        # Mid-transaction, the session was gone: the server ended it (idle too long, or while
+        # this process was frozen) or the link broke. Nothing of the step was committed.
+        return "the database ended this session mid-transaction"
     cause = exc.orig
     if isinstance(cause, sqlite3.OperationalError):
         busy = getattr(cause, "sqlite_errorname", "") == SQLITE_BUSY

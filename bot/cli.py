@@ -23,7 +23,7 @@ from bot.access import Actor
 from bot.assessment import cli as assess_cli
 from bot.clock import Clock, FixedClock, OffsetFileClock, SystemClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.db.engine import Database
+from bot.db.engine import Database, SessionTimeouts
 from bot.db.migrate import current_is_head, upgrade
 from bot.errors import DomainError, InvalidInput
 from bot.logs import configure_logging
@@ -54,7 +54,12 @@ def open_database(settings: Settings) -> Database:
             upgrade(url)
         elif not current_is_head(url):
             raise CliError("the database schema is not up to date: run `matchpath migrate` first")
-        db = Database(url)
+        timeouts = SessionTimeouts(
+            lock=settings.db_lock_timeout,
+            statement=settings.db_statement_timeout,
+            idle_in_transaction=settings.db_idle_in_transaction_timeout,
+        )
+        db = Database(url, timeouts=timeouts)
         if settings.mentors_channel:
             _adopt_mentors_channel(db, settings.mentors_channel)
         return db

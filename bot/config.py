@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         default="INFO", alias="MATCHPATH_LOG_LEVEL"
     )
     shutdown_seconds: int = Field(default=20, alias="MATCHPATH_SHUTDOWN_SECONDS", ge=1, le=600)
+    db_lock_timeout: float = Field(default=5.0, alias="MATCHPATH_DB_LOCK_TIMEOUT", gt=0, le=3600)
+    db_statement_timeout: float = Field(
+        default=60.0, alias="MATCHPATH_DB_STATEMENT_TIMEOUT", gt=0, le=86400
+    )
+    db_idle_in_transaction_timeout: float = Field(
+        default=30.0, alias="MATCHPATH_DB_IDLE_IN_TRANSACTION_TIMEOUT", gt=0, le=86400
+    )
 
     @field_validator("database_url")
     @classmethod

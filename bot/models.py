@@ -302,6 +302,9 @@ class CheckIn(Base):
     __table_args__ = (Index("ix_check_in_mentee_at", "mentee_id", "at"),)
 
 
+FLAG_UNRESOLVED = "state != 'resolved'"  # the predicate of uq_flag_unresolved
+
+
 class Flag(Base):
     """A stagnation or risk flag; at most one unresolved flag per (mentee, rule)."""
 
@@ -327,8 +330,8 @@ class Flag(Base):
             "mentee_id",
             "rule",
             unique=True,
-            sqlite_where=text("state != 'resolved'"),
-            postgresql_where=text("state != 'resolved'"),
+            sqlite_where=text(FLAG_UNRESOLVED),
+            postgresql_where=text(FLAG_UNRESOLVED),
         ),
         Index("ix_flag_state", "state"),
         NEVER_REUSE_IDS,

@@ -22,6 +22,12 @@ from bot.config import ConfigError, load_settings
         ({"MATCHPATH_SLACK_API_URL": "ftp://x"}, "MATCHPATH_SLACK_API_URL"),
         ({"MATCHPATH_LOG_LEVEL": "verbose"}, "MATCHPATH_LOG_LEVEL"),
         ({"MATCHPATH_SHUTDOWN_SECONDS": "0"}, "MATCHPATH_SHUTDOWN_SECONDS"),
+        ({"MATCHPATH_DB_LOCK_TIMEOUT": "0"}, "MATCHPATH_DB_LOCK_TIMEOUT"),
+        ({"MATCHPATH_DB_STATEMENT_TIMEOUT": "a minute"}, "MATCHPATH_DB_STATEMENT_TIMEOUT"),
+        (
+            {"MATCHPATH_DB_IDLE_IN_TRANSACTION_TIMEOUT": "-5"},
+            "MATCHPATH_DB_IDLE_IN_TRANSACTION_TIMEOUT",
+        ),
     ],
 )
 def test_bad_setting_names_itself(
@@ -41,6 +47,11 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: os.PathLike[str]) -
     assert settings.database_url == "sqlite:///matchpath.db"
     assert settings.port == 3000
     assert settings.slack_api_url == "https://slack.com/api/"
+    assert (
+        settings.db_lock_timeout,
+        settings.db_statement_timeout,
+        settings.db_idle_in_transaction_timeout,
+    ) == (5.0, 60.0, 30.0)
     assert "xoxb" not in repr(load_settings(SLACK_BOT_TOKEN="xoxb-secret"))
 
 

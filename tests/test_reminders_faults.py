@@ -200,3 +200,42 @@ def test_long_downtime_expires_and_counts(fault_world: World) -> None:
     }
     # What is still true is still said: the milestones are a week overdue now.
     assert set(w.accepted_keys()) == {f"ms:{i}:v1:over1:p{i}" for i in (1, 2, 3)}
+
+
+def test_a_card_whose_connection_dropped_is_found_and_becomes_the_card(
+    db_factory: DatabaseFactory,
+) -> None:
+    """Slack accepted a dashboard card, then the connection dropped: the reaper finds it in the
+    channel, and it is the mentee's card (its thread gets the lines; no second card)."""
+    from bot.dashboards.outbox import set_dashboard_channel
+    from bot.models import DashboardCard
+
+    db = Database(db_factory.new())
+    with FakeSlack() as fake:
+        fake.add_channel("GMENTORSF", "mentors", is_private=True)
+        fake.add_user("UFCARD", "UFCARD", tz="UTC")
+        w = world(db, fake, NOON)
+        with db.unit_of_work() as s:
+            set_dashboard_channel(s, "GMENTORSF", NOON)
+            enroll(
+                s,
+                actor=w.system,
+                slack_user_id="UFCARD",
+                tz="UTC",
+                profile=ProfileIn(name="UFCARD", applicant_type="us_img"),
+            )
+        fake.fail_next(
+            "chat.postMessage", "accept_then_drop", times=1, match={"channel": "GMENTORSF"}
+        )
+        settle(w, sweeps=6, step=timedelta(seconds=40))
+        messages = fake.messages("GMENTORSF")
+        parents = [m for m in messages if m.thread_ts is None]
+        assert len(parents) == 1, "the card was posted twice"
+        lines = [m for m in messages if m.thread_ts is not None]
+        assert lines, "no line reached the card's thread"
+        assert {m.thread_ts for m in lines} == {parents[0].ts}
+        with db.read_only() as s:
+            card = s.get(DashboardCard, 1)
+            assert card is not None
+            assert card.ts == parents[0].ts
+    db.dispose()

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.orm import Session
 
-from bot.dashboards.card import CardView, build_card, verdict_change
+from bot.dashboards.card import CardView, build_card
 from bot.dashboards.outbox import CARD, DELETE, REPLY, UPDATE, dashboard_channel, queue
 from bot.models import DashboardCard, Delivery, Mentee
-from bot.reminders.ports import Outcome, Permanent, RetryLater, Sent, Uncertain
+from bot.reminders.crash import crashpoint
+from bot.reminders.ports import Outcome, Permanent, PostTarget, RetryLater, Sent, Uncertain
 from bot.vocab import DeliveryState
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("matchpath.dashboards")
 KINDS = frozenset({CARD, UPDATE, REPLY, DELETE})
+# Doing these twice is harmless (chat.update, chat.delete): when their outcome is unknown they
+# are simply done again, with no need to look for them first.
+REPEATABLE = frozenset({UPDATE, DELETE})
 REPLY_WAIT_SECONDS = 10  # a line waits for its card to exist
 
 
@@ -52,20 +56,22 @@ class DashboardCourier:
         if refusal is not None:
             self.d._record(claim, refusal, report)
             return
-        if not self.d._wait_for_token(claim, report):
+        thread = job.ts if job.action == "reply" else None
+        if not self.d._wait_for_token(claim, PostTarget(job.channel, thread)):
+            report.lost += 1
             return
         notifier = self.d.notifier
         if job.action == "reply":
             assert job.ts is not None
             assert job.text is not None
             outcome = notifier.post_line(job.channel, job.ts, job.text, claim.dedupe_key)
-            self.d._record(claim, outcome, report, channel=job.channel, thread_ts=job.ts)
+            crashpoint("after_line_post")
+            self.d._record(claim, outcome, report)
         elif job.action == "create":
             assert job.view is not None
             outcome = notifier.post_card(job.channel, job.view, claim.dedupe_key)
-            self.d._record(
-                claim, outcome, report, channel=job.channel, on_sent=self._created(claim, job)
-            )
+            crashpoint("after_card_post")
+            self.d._record(claim, outcome, report, on_sent=self._created(claim, job))
         else:
             assert job.view is not None
             assert job.ts is not None
@@ -75,9 +81,7 @@ class DashboardCourier:
                 return
             if isinstance(outcome, Uncertain):  # an update is idempotent: just do it again
                 outcome = RetryLater(after_seconds=10, reason=outcome.reason)
-            self.d._record(
-                claim, outcome, report, channel=job.channel, on_sent=self._updated(claim, job)
-            )
+            self.d._record(claim, outcome, report, on_sent=self._updated(claim, job))
 
     def _erase(self, claim: Claim, report: DispatchReport) -> None:
         """Delete a forgotten mentee's post; one already gone counts as deleted."""
@@ -89,11 +93,12 @@ class DashboardCourier:
             report.lost += 1
             return
         outcome = self.d.notifier.delete_message(channel, ts)
+        crashpoint("after_delete")
         if isinstance(outcome, Permanent) and outcome.error == "message_not_found":
             outcome = Sent(channel=channel, ts=ts)
         if isinstance(outcome, Uncertain):  # deleting twice is harmless: just do it again
             outcome = RetryLater(after_seconds=10, reason=outcome.reason)
-        self.d._record(claim, outcome, report, channel=channel)
+        self.d._record(claim, outcome, report)
 
     def _check_private(self, channel: str) -> Outcome | None:
         if channel not in self.private:
@@ -168,16 +173,13 @@ class DashboardCourier:
                     f"dash:{card.mentee_id}:verdict:{pathway}:{before}>{verdict}:v{card.version}",
                     now,
                     now,
-                    body=f"{verdict_change(pathway, before, verdict)} (assessment)",
+                    body=f"{pathway}: {before} → {verdict} (assessment)",
                 )
         card.verdicts = dict(new)
 
     def _created(self, claim: Claim, job: Job) -> Callable[[Session, Sent], None]:
         def on_sent(session: Session, sent: Sent) -> None:
-            card = session.get(DashboardCard, _mentee_of(claim.dedupe_key))
-            if card is not None:
-                card.ts, card.channel_id = sent.ts, sent.channel
-                card.posted_version = max(card.posted_version, job.version)
+            _card_posted(session, claim.dedupe_key, sent, version=job.version)
 
         return on_sent
 
@@ -200,6 +202,22 @@ class DashboardCourier:
                 card.generation += 1
                 queue(session, mentee_id, CARD, f"card:{mentee_id}:g{card.generation}", now, now)
         self.d._cancel(claim, report, "card deleted; re-created")
+
+
+def found_posted(session: Session, *, kind: str, dedupe_key: str, sent: Sent) -> None:
+    """The reaper found a row in Slack that was posted before its outcome could be recorded:
+    what recording it would have done besides the ledger (a card's message) is done now."""
+    if kind == CARD:
+        _card_posted(session, dedupe_key, sent)
+
+
+def _card_posted(session: Session, dedupe_key: str, sent: Sent, *, version: int = 0) -> None:
+    """The mentee's card is this message, while the row is still the card's current one."""
+    card = session.get(DashboardCard, _mentee_of(dedupe_key))
+    if card is None or dedupe_key != f"card:{card.mentee_id}:g{card.generation}":
+        return
+    card.ts, card.channel_id = sent.ts, sent.channel
+    card.posted_version = max(card.posted_version, version)
 
 
 def _mentee_of(key: str) -> int:

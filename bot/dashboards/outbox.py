@@ -111,19 +111,26 @@ def touch(session: Session, card: DashboardCard, now: datetime) -> None:
 def ensure_card(session: Session, mentee_id: int, now: datetime) -> DashboardCard:
     card = session.get(DashboardCard, mentee_id)
     if card is None:
-        card = DashboardCard(
-            mentee_id=mentee_id,
-            channel_id=dashboard_channel(session),
-            generation=1,
-            version=1,
-            posted_version=0,
-            verdicts={},
-            created_at=now,
-            updated_at=now,
+        # Another transaction (a sweep's planning) may be creating it at this moment: then
+        # that one's row is the card, and this insert does nothing.
+        created = session.scalar(
+            insert_for(session, DashboardCard)
+            .values(
+                mentee_id=mentee_id,
+                channel_id=dashboard_channel(session),
+                generation=1,
+                version=1,
+                posted_version=0,
+                verdicts={},
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["mentee_id"])
+            .returning(DashboardCard.mentee_id)
         )
-        session.add(card)
-        session.flush()
-        queue(session, mentee_id, CARD, f"card:{mentee_id}:g1", now, now)
+        if created is not None:
+            queue(session, mentee_id, CARD, f"card:{mentee_id}:g1", now, now)
+        card = session.get_one(DashboardCard, mentee_id)
     return card
 
 

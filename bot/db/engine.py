@@ -3,18 +3,26 @@
 SQLite is made safe for a server with threads and several processes: WAL so readers never block
 the writer, a busy timeout instead of instant `database is locked`, foreign keys on, and writes
 that start with `BEGIN IMMEDIATE` so two transactions can never deadlock upgrading a read lock.
+
+On PostgreSQL every session of ours has limits (`SessionTimeouts`): a wait for a row lock, one
+statement, and a transaction left idle (a process frozen or stuck mid-transaction) all end, so
+one stalled instance can never stall the others for longer than that. Such an ending is a race
+the database settled, not a failure: `contention` says so, and the step is tried again later.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import DomainError
@@ -22,9 +30,55 @@ from bot.private_files import create_private
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_ONLY = "matchpath_read_only"
+# PostgreSQL's answers that mean "not now": another transaction held on to what this one needed.
+CONTENTION = {
+    "55P03": "a row lock was held by another instance (lock timeout)",
+    "40P01": "a deadlock with another instance",
+    "40001": "a conflicting concurrent update",
+    "57014": "a statement ran past the statement timeout",
+    "25P03": "this transaction was idle too long and the server ended it",
+}
+SQLITE_BUSY = "SQLITE_BUSY"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True)
+class SessionTimeouts:
+    """Limits on each PostgreSQL session of ours, in seconds (MATCHPATH_DB_*_TIMEOUT)."""
+
+    lock: float = 5.0  # waiting for a row lock another transaction holds
+    statement: float = 60.0  # one statement (the longest planning statements take seconds)
+    idle_in_transaction: float = 30.0  # a transaction with no statement running
+
+    def options(self) -> str:
+        """libpq `options`: set once per connection, no round trip per transaction."""
+        limits = {
+            "lock_timeout": self.lock,
+            "statement_timeout": self.statement,
+            "idle_in_transaction_session_timeout": self.idle_in_transaction,
+        }
+        # In milliseconds, at least one: zero would turn the limit off.
+        return " ".join(
+            f"-c {name}={max(1, round(seconds * 1000))}" for name, seconds in limits.items()
+        )
+
+
+def contention(exc: BaseException) -> str | None:
+    """Why the database turned this transaction away for now (a lock or statement timeout, a
+    deadlock, a session it ended, SQLite busy), or None when the error is something else."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    if exc.connection_invalidated:
+        # Mid-transaction, the session was gone: the server ended it (idle too long, or while
+        # this process was frozen) or the link broke. Nothing of the step was committed.
+        return "the database ended this session mid-transaction"
+    cause = exc.orig
+    if isinstance(cause, sqlite3.OperationalError):
+        busy = getattr(cause, "sqlite_errorname", "") == SQLITE_BUSY
+        return "the database was locked by another process (busy timeout)" if busy else None
+    return CONTENTION.get(str(getattr(cause, "sqlstate", "") or ""))
+
+
+def make_engine(url: str, *, timeouts: SessionTimeouts | None = None, **kwargs: Any) -> Engine:
     # A failed statement's parameters are a mentee's notes, names and scores: never in an
     # error's text, which ends up in logs.
     kwargs.setdefault("hide_parameters", True)
@@ -42,6 +96,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # that a busy minute never opens and closes a connection per request.
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
+    if timeouts is not None:
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "options": timeouts.options()}
     return create_engine(url, **kwargs)
 
 
@@ -75,9 +131,11 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """Owns the engine and hands out units of work: one transaction, committed at the end."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, timeouts: SessionTimeouts | None = None, **engine_kwargs: Any
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, timeouts=timeouts or SessionTimeouts(), **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False

@@ -1,5 +1,7 @@
-"""Named crash points for the crash-safety drills: `MATCHPATH_CRASH_AT=after_claim` makes the
-process kill itself (SIGKILL, no clean-up) right there. Unset, they cost one lookup."""
+"""Named points for the crash and freeze drills: `MATCHPATH_CRASH_AT=after_claim` makes the
+process kill itself (SIGKILL, no clean-up) right there; `MATCHPATH_FREEZE_AT=holding_rate_bucket`
+stops it there (SIGSTOP: it holds whatever it holds until someone sends SIGCONT). Unset, they
+cost two lookups."""
 
 from __future__ import annotations
 
@@ -10,3 +12,6 @@ import signal
 def crashpoint(name: str) -> None:
     if os.environ.get("MATCHPATH_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("MATCHPATH_FREEZE_AT") == name:
+        del os.environ["MATCHPATH_FREEZE_AT"]  # once: after SIGCONT the process carries on
+        os.kill(os.getpid(), signal.SIGSTOP)

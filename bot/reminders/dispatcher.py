@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock, SystemClock
 from bot.dashboards.courier import KINDS as DASHBOARD_KINDS
 from bot.dashboards.courier import DashboardCourier
-from bot.db.engine import Database
+from bot.db.engine import Database, contention
+from bot.db.upsert import insert_for
 from bot.models import Delivery, Person, WorkspacePause
 from bot.reminders import ratelimit
 from bot.reminders.content import compose
@@ -32,11 +34,14 @@ from bot.reminders.ports import (
     Notifier,
     Outcome,
     Permanent,
+    PostTarget,
     RetryLater,
     Sent,
     Uncertain,
     WorkspaceDown,
 )
+from bot.reminders.schedule import window_of
+from bot.reminders.timing import next_allowed
 from bot.vocab import DeliveryState
 
 log = logging.getLogger("matchpath.reminders")
@@ -53,6 +58,10 @@ class DispatchConfig:
     max_rows: int = 10_000  # per run; the next tick carries on
 
 
+class Stopping(Exception):
+    """The process is stopping: the claim in hand goes back unsent, with the rest of its batch."""
+
+
 @dataclass
 class DispatchReport:
     sent: int = 0
@@ -61,9 +70,26 @@ class DispatchReport:
     unknown: int = 0
     failed: int = 0
     lost: int = 0
+    held: int = 0  # quiet hours or a weekend for the recipient: due again when they end
+    expired: int = 0  # held past their expiry
+    put_back: int = 0  # claimed, then the database was busy: back to the queue, not attempted
+    unrecorded: int = 0  # an outcome the database was too busy to record: the reaper settles it
     released: int = 0  # claimed, then handed back unsent because the process is stopping
     paused: bool = False
+    busy: str | None = None  # why this run stopped early, when the database turned it away
     sent_keys: list[str] = field(default_factory=list)
+
+    def tally(self, outcome: Outcome, dedupe_key: str) -> None:
+        match outcome:
+            case Sent():
+                self.sent += 1
+                self.sent_keys.append(dedupe_key)
+            case RetryLater():
+                self.retry += 1
+            case Uncertain():
+                self.unknown += 1
+            case Permanent():
+                self.failed += 1
 
 
 @dataclass(frozen=True)
@@ -97,23 +123,43 @@ class Dispatcher:
 
     def run(self) -> DispatchReport:
         report = DispatchReport()
+        try:
+            self._run(report)
+        except DBAPIError as exc:
+            # A race the database settled against this run: stop, and the next sweep goes on.
+            report.busy = contention(exc)
+            if report.busy is None:
+                raise
+            log.warning("dispatch stopped for now: %s", report.busy)
+        return report
+
+    def _run(self, report: DispatchReport) -> None:
         if self._paused(report):
-            return report
+            return
         while report.sent + report.retry + report.unknown + report.failed < self.config.max_rows:
             if self.stop_requested():
-                break
+                return
             claims = self._claim()
             if not claims:
                 break
             crashpoint("after_claim")
-            for index, claim in enumerate(claims):
-                if self.stop_requested():
-                    self._release(claims[index:], report)
-                    return report
-                self._deliver(claim, report)
+            for i, claim in enumerate(claims):
+                try:
+                    if self.stop_requested():
+                        raise Stopping
+                    self._deliver(claim, report)
+                except Stopping:
+                    self._put_back(claims[i:], report, "the process is stopping", stopping=True)
+                    return
+                except DBAPIError as exc:
+                    # Before any post (after one, `_record` copes on its own): this claim and
+                    # the rest of the batch go back to the queue.
+                    reason = contention(exc)
+                    if reason is not None:
+                        self._put_back(claims[i:], report, reason)
+                    raise
                 if report.paused:
-                    return report
-        return report
+                    return
 
     # -- claiming ------------------------------------------------------------------------
 
@@ -144,11 +190,21 @@ class Dispatcher:
                 )
                 .returning(Delivery.id, Delivery.dedupe_key, Delivery.kind)
             ).all()
+            crashpoint("mid_claim")
         return [Claim(id=i, token=token, dedupe_key=k, kind=kind) for i, k, kind in sorted(rows)]
 
-    def _renew(self, session: Session, claim: Claim) -> Delivery | None:
-        """Renew the lease, fenced on the token; None when the claim was lost."""
+    def _renew(
+        self, session: Session, claim: Claim, *, post_to: PostTarget | None = None
+    ) -> Delivery | None:
+        """Renew the lease, fenced on the token; None when the claim was lost. With `post_to`,
+        also store where the row is about to be posted, for the reaper to look if the process
+        dies before the outcome is recorded."""
         now = self.clock.now()
+        values: dict[str, object] = {
+            "lease_until": now + timedelta(seconds=self.config.lease_seconds)
+        }
+        if post_to is not None:
+            values.update(channel_id=post_to.channel, thread_ts=post_to.thread_ts)
         result = session.execute(
             update(Delivery)
             .where(
@@ -156,7 +212,7 @@ class Dispatcher:
                 Delivery.claim_token == claim.token,
                 Delivery.state == DeliveryState.CLAIMED,
             )
-            .values(lease_until=now + timedelta(seconds=self.config.lease_seconds))
+            .values(**values)
         )
         if not getattr(result, "rowcount", 0):
             return None
@@ -179,11 +235,12 @@ class Dispatcher:
                 return
             channel = opened
             self._remember_dm(slack_id, channel)
-        if not self._wait_for_token(claim, report):
+        if not self._wait_for_token(claim, PostTarget(channel)):
+            report.lost += 1
             return
         outcome = self.notifier.post(channel, notice, claim.dedupe_key)
         crashpoint("after_post")
-        self._record(claim, outcome, report, channel=channel)
+        self._record(claim, outcome, report)
 
     def _prepare(
         self, claim: Claim, report: DispatchReport
@@ -207,7 +264,28 @@ class Dispatcher:
                 delivery.updated_at = self.clock.now()
                 report.cancelled += 1
                 return None
+            # Planned for a good hour, but a sweep may come late (downtime, a retry): the
+            # recipient's window is checked again now.
+            now = self.clock.now()
+            allowed = next_allowed(now, window_of(recipient), self.ruleset.reminders.send_hour * 60)
+            if allowed > now:
+                self._hold(delivery, allowed, report)
+                return None
             return recipient.slack_user_id, recipient.dm_channel_id, notice
+
+    def _hold(self, delivery: Delivery, until: datetime, report: DispatchReport) -> None:
+        """Back to the queue until `until`, not counted as an attempt; or expired (and counted)
+        when that is past the row's expiry."""
+        delivery.claim_token = None
+        delivery.lease_until = None
+        delivery.attempts -= 1
+        delivery.updated_at = self.clock.now()
+        if delivery.expires_at is not None and until >= delivery.expires_at:
+            delivery.state = DeliveryState.EXPIRED
+            report.expired += 1
+        else:
+            delivery.state, delivery.due_at = DeliveryState.PENDING, until
+            report.held += 1
 
     def _remember_dm(self, slack_id: str, channel: str) -> None:
         with self.db.unit_of_work() as session:
@@ -215,51 +293,73 @@ class Dispatcher:
                 update(Person).where(Person.slack_user_id == slack_id).values(dm_channel_id=channel)
             )
 
-    def _wait_for_token(self, claim: Claim, report: DispatchReport) -> bool:
-        """Wait for the shared send rate, then renew the lease so the post happens inside it.
-        False, with the claim counted lost or handed back, when the post must not happen."""
+    def _wait_for_token(self, claim: Claim, post_to: PostTarget) -> bool:
+        """Wait for the shared send rate, then renew the lease so the post happens inside it,
+        and store where the post goes."""
+        patience = time.monotonic() + self.config.lease_seconds / 2
         while True:
             if self.stop_requested():
-                self._release([claim], report)
-                return False
-            with self.db.unit_of_work() as session:
-                wait = ratelimit.take(
-                    session,
-                    name=ratelimit.SLACK_POSTS,
-                    rate=self.config.send_rate,
-                    burst=self.config.burst,
-                    wall=self.wall.now(),
-                )
+                raise Stopping  # before the post: the claim goes back unsent
+            try:
+                wait = self._take_token()
+            except DBAPIError as exc:
+                # The bucket is every instance's: a lock timeout here means its holder is
+                # stuck, and the server ends a stuck transaction soon (idle timeout).
+                if contention(exc) is None or time.monotonic() > patience:
+                    raise
+                log.warning("send-rate bucket busy (%s); waiting", contention(exc))
+                wait = 1.0
             if wait <= 0:
                 break
             self.sleep(min(wait, 5.0))
         with self.db.unit_of_work() as session:
-            if self._renew(session, claim) is not None:
-                return True
-        report.lost += 1
-        return False
+            return self._renew(session, claim, post_to=post_to) is not None
 
-    def _release(self, claims: list[Claim], report: DispatchReport) -> None:
-        """Hand claimed rows back unsent, as if never claimed (fenced on the claim token)."""
-        if not claims:
-            return
+    def _put_back(
+        self, claims: list[Claim], report: DispatchReport, reason: str, *, stopping: bool = False
+    ) -> None:
+        """Unsent claims back to the queue at once, not counted as attempts."""
+        now = self.clock.now()
+        try:
+            with self.db.unit_of_work() as session:
+                result = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id.in_([c.id for c in claims]),
+                        Delivery.claim_token == claims[0].token,
+                        Delivery.state == DeliveryState.CLAIMED,
+                    )
+                    .values(
+                        state=DeliveryState.RETRY_WAIT,
+                        next_attempt_at=now,
+                        claim_token=None,
+                        lease_until=None,
+                        attempts=Delivery.attempts - 1,
+                        last_error=f"put back: {reason}"[:200],
+                        updated_at=now,
+                    )
+                )
+            count = int(getattr(result, "rowcount", 0) or 0)
+            if stopping:
+                report.released += count
+            else:
+                report.put_back += count
+        except DBAPIError as exc:
+            if contention(exc) is None:
+                raise
+            log.warning("claims left to their leases: %s", contention(exc))
+
+    def _take_token(self) -> float:
         with self.db.unit_of_work() as session:
-            result = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id.in_([claim.id for claim in claims]),
-                    Delivery.claim_token == claims[0].token,
-                    Delivery.state == DeliveryState.CLAIMED,
-                )
-                .values(
-                    state=DeliveryState.PENDING,
-                    claim_token=None,
-                    lease_until=None,
-                    attempts=Delivery.attempts - 1,
-                    updated_at=self.clock.now(),
-                )
+            wait = ratelimit.take(
+                session,
+                name=ratelimit.SLACK_POSTS,
+                rate=self.config.send_rate,
+                burst=self.config.burst,
+                wall=self.wall.now(),
             )
-        report.released += max(0, int(getattr(result, "rowcount", 0) or 0))
+            crashpoint("holding_rate_bucket")
+            return wait
 
     def _cancel(self, claim: Claim, report: DispatchReport, reason: str) -> None:
         with self.db.unit_of_work() as session:
@@ -282,11 +382,52 @@ class Dispatcher:
         outcome: Outcome,
         report: DispatchReport,
         *,
-        channel: str | None = None,
-        thread_ts: str | None = None,
         on_sent: Callable[[Session, Sent], None] | None = None,
     ) -> None:
         now = self.clock.now()
+        values = self._outcome_values(outcome, now)
+        if isinstance(outcome, WorkspaceDown):
+            report.paused = True
+        try:
+            with self.db.unit_of_work() as session:
+                result = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == claim.id,
+                        Delivery.claim_token == claim.token,
+                        Delivery.state == DeliveryState.CLAIMED,
+                    )
+                    .values(**values)
+                )
+                recorded = bool(getattr(result, "rowcount", 0))
+                if recorded and isinstance(outcome, Sent) and on_sent is not None:
+                    on_sent(session, outcome)
+                if isinstance(outcome, RetryLater) and "rate" in outcome.reason:
+                    ratelimit.block(
+                        session,
+                        name=ratelimit.SLACK_POSTS,
+                        seconds=outcome.after_seconds,
+                        wall=self.wall.now(),
+                    )
+                if isinstance(outcome, WorkspaceDown):
+                    self._pause(session, outcome.error, now)
+        except DBAPIError as exc:
+            reason = contention(exc)
+            if reason is None:
+                raise
+            # Posted or not, the row stays claimed: when its lease runs out the reaper looks
+            # for it in Slack, so it is neither lost nor sent twice.
+            log.warning("delivery %s: outcome not recorded yet (%s)", claim.id, reason)
+            report.unrecorded += 1
+            return
+        if recorded:
+            report.tally(outcome, claim.dedupe_key)
+        else:
+            log.warning("delivery %s: claim lost before its outcome was recorded", claim.id)
+            report.lost += 1
+
+    @staticmethod
+    def _outcome_values(outcome: Outcome, now: datetime) -> dict[str, object]:
         values: dict[str, object] = {
             "updated_at": now,
             "claim_token": None,  # a lease token column, not a password  # nosec B105
@@ -300,26 +441,16 @@ class Dispatcher:
                     message_ts=outcome.ts,
                     last_error=None,
                 )
-                report.sent += 1
-                report.sent_keys.append(claim.dedupe_key)
             case RetryLater():
                 values.update(
                     state=DeliveryState.RETRY_WAIT,
                     last_error=outcome.reason[:200],
                     next_attempt_at=now + timedelta(seconds=outcome.after_seconds),
                 )
-                report.retry += 1
-            case Uncertain():
-                values.update(
-                    state=DeliveryState.UNKNOWN,
-                    channel_id=channel,
-                    thread_ts=thread_ts,
-                    last_error=outcome.reason[:200],
-                )
-                report.unknown += 1
+            case Uncertain():  # where it may have landed was stored before the post
+                values.update(state=DeliveryState.UNKNOWN, last_error=outcome.reason[:200])
             case Permanent():
                 values.update(state=DeliveryState.FAILED, last_error=outcome.error[:200])
-                report.failed += 1
             case WorkspaceDown():
                 # Not attempted in any useful sense: back to the queue, and stop everything.
                 values.update(
@@ -327,39 +458,17 @@ class Dispatcher:
                     last_error=outcome.error[:200],
                     attempts=Delivery.attempts - 1,
                 )
-                report.paused = True
-        with self.db.unit_of_work() as session:
-            result = session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == claim.id,
-                    Delivery.claim_token == claim.token,
-                    Delivery.state == DeliveryState.CLAIMED,
-                )
-                .values(**values)
-            )
-            if not getattr(result, "rowcount", 0):
-                log.warning("delivery %s: claim lost before its outcome was recorded", claim.id)
-                report.lost += 1
-            elif isinstance(outcome, Sent) and on_sent is not None:
-                on_sent(session, outcome)
-            if isinstance(outcome, RetryLater) and "rate" in outcome.reason:
-                ratelimit.block(
-                    session,
-                    name=ratelimit.SLACK_POSTS,
-                    seconds=outcome.after_seconds,
-                    wall=self.wall.now(),
-                )
-            if isinstance(outcome, WorkspaceDown):
-                self._pause(session, outcome.error, now)
+        return values
 
     # -- workspace pause -----------------------------------------------------------------
 
     def _pause(self, session: Session, error: str, now: datetime) -> None:
-        if session.get(WorkspacePause, WORKSPACE) is None:
-            session.add(
-                WorkspacePause(name=WORKSPACE, reason=error[:200], paused_at=now, checked_at=now)
-            )
+        # Every instance sending at that moment meets the same refusal: the first one pauses.
+        session.execute(
+            insert_for(session, WorkspacePause)
+            .values(name=WORKSPACE, reason=error[:200], paused_at=now, checked_at=now)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
         log.critical(
             "Slack refused the app's token (%s): sending is paused for the workspace "
             "until it works again. Admins: reinstall the app or fix SLACK_BOT_TOKEN.",

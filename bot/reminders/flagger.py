@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, union_all
+from sqlalchemy import func, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import Ruleset
 from bot.dashboards import outbox as dashboard
+from bot.db.upsert import insert_for
 from bot.models import (
+    FLAG_UNRESOLVED,
     ApplicationCycle,
     ClinicalExperience,
     ExamResult,
@@ -150,15 +152,28 @@ def _apply(
         return "quiet"
     if flag is not None and flag.cleared_at is None:
         return "kept"  # resolved by a mentor and not yet cleared: the same episode
-    flag = Flag(
-        mentee_id=mentee_id, rule=rule, detail=detail or "", raised_at=now, state=FlagState.OPEN
+    # At most one unresolved flag per mentee and rule (a partial unique index): if one exists
+    # already, whoever wrote it raised it, and this does nothing.
+    raised = session.scalar(
+        insert_for(session, Flag)
+        .values(
+            mentee_id=mentee_id,
+            rule=rule,
+            detail=detail or "",
+            raised_at=now,
+            state=FlagState.OPEN,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["mentee_id", "rule"], index_where=text(FLAG_UNRESOLVED)
+        )
+        .returning(Flag.id)
     )
-    session.add(flag)
-    session.flush()
+    if raised is None:
+        return "kept"
     dashboard.record(
         session,
         mentee_id=mentee_id,
-        key=f"flag-raised:{flag.id}",
+        key=f"flag-raised:{raised}",
         actor=Actor.system(now),
         text=f"Flag raised: {rule}: {detail}",
     )

@@ -52,6 +52,14 @@ class WorkspaceDown:
     error: str
 
 
+@dataclass(frozen=True)
+class PostTarget:
+    """Where a message is about to be posted: a channel, and the thread for a dashboard line."""
+
+    channel: str
+    thread_ts: str | None = None
+
+
 Outcome = Sent | RetryLater | Uncertain | Permanent | WorkspaceDown
 Failure = RetryLater | Uncertain | Permanent | WorkspaceDown
 

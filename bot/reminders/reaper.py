@@ -1,22 +1,28 @@
 """Reap: leases that expired (a process died mid-send) become unknown; unknown rows are
-reconciled against the DM's history, where each sent message carries its dedupe key in its
-metadata, then marked sent or queued again."""
+reconciled against the history of the channel they were posted to (stored before the post),
+where each sent message carries its dedupe key in its metadata, then marked sent or queued
+again. A row whose action is harmless to repeat (a card update, a deletion) is queued again
+without looking."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.dashboards.courier import REPEATABLE, found_posted
+from bot.db.engine import Database, contention
 from bot.models import Delivery, Person
-from bot.reminders.ports import Notifier
+from bot.reminders.ports import Notifier, Sent
 from bot.vocab import DeliveryState
 
+log = logging.getLogger("matchpath.reminders")
 GRACE = timedelta(seconds=30)  # let Slack's history catch up before looking
 BATCH = 50
 
@@ -39,9 +45,15 @@ def reap(
     report = ReapReport()
     now = clock.now()
     with db.unit_of_work() as session:
+        # A row another transaction has locked is being worked on right now: not abandoned.
+        abandoned = (
+            select(Delivery.id)
+            .where(Delivery.state == DeliveryState.CLAIMED, Delivery.lease_until < now)
+            .with_for_update(skip_locked=True)
+        )
         result = session.execute(
             update(Delivery)
-            .where(Delivery.state == DeliveryState.CLAIMED, Delivery.lease_until < now)
+            .where(Delivery.id.in_(abandoned.scalar_subquery()))
             .values(
                 state=DeliveryState.UNKNOWN,
                 claim_token=None,
@@ -78,6 +90,7 @@ def reap(
                 Delivery.created_at,
                 Delivery.recipient_id,
                 Delivery.thread_ts,
+                Delivery.kind,
             )
         ).all()
         dms = dict(
@@ -92,7 +105,7 @@ def reap(
         stopping = stop_requested()  # then hand the rest back unlooked-at, still unknown
         found = (
             notifier.find_posted(channel, row.dedupe_key, row.created_at, row.thread_ts)
-            if channel and not stopping
+            if channel and not stopping and row.kind not in REPEATABLE
             else None
         )
         values: dict[str, object]
@@ -113,10 +126,21 @@ def reap(
         else:  # could not look: leave it unknown and look again next time
             values = {"state": DeliveryState.UNKNOWN, "last_error": "history unavailable"}
             report.still_unknown += 1
-        with db.unit_of_work() as session:
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id == row.id, Delivery.claim_token == token)
-                .values(**values, claim_token=None, lease_until=None, updated_at=clock.now())
-            )
+        try:
+            with db.unit_of_work() as session:
+                result = session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == row.id, Delivery.claim_token == token)
+                    .values(**values, claim_token=None, lease_until=None, updated_at=clock.now())
+                )
+                if isinstance(found, str) and channel and getattr(result, "rowcount", 0):
+                    sent = Sent(channel=channel, ts=found)
+                    found_posted(session, kind=row.kind, dedupe_key=row.dedupe_key, sent=sent)
+        except DBAPIError as exc:
+            # The row stays claimed by this reaper until its lease ends; then it is looked at
+            # again. Nothing was decided, so nothing is lost or doubled.
+            if contention(exc) is None:
+                raise
+            log.warning("delivery %s: reconciliation left for later: %s", row.id, contention(exc))
+            report.still_unknown += 1
     return report

@@ -57,6 +57,17 @@ def schedule(session: Session, *, now: datetime, ruleset: Ruleset) -> int:
     return len(changes)
 
 
+def window_of(person: Person) -> SendWindow:
+    """When this person may be sent a DM: their zone (their own choice first), quiet hours and
+    weekends."""
+    return SendWindow(
+        person.effective_tz,
+        person.quiet_start_minute,
+        person.quiet_end_minute,
+        person.quiet_weekends,
+    )
+
+
 def expire(session: Session, *, now: datetime) -> int:
     """Mark waiting rows past their expiry as expired (counted, never silently dropped)."""
     result = session.execute(

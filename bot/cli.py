@@ -305,7 +305,9 @@ def _main(argv: Sequence[str] | None) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings()
-        configure_logging(settings.log_level, hidden=settings.secrets)
+        configure_logging(
+            settings.log_level, hidden=settings.secrets, incident_dir=settings.incident_dir
+        )
         return int(args.run(args, settings))
     except ConfigError as exc:
         print(f"matchpath: {exc}", file=sys.stderr)

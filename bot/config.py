@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     admins: str = Field(default="", alias="MATCHPATH_ADMINS")
     mentors_channel: str | None = Field(default=None, alias="MATCHPATH_MENTORS_CHANNEL")
     ruleset: Path | None = Field(default=None, alias="MATCHPATH_RULESET")
+    incident_dir: Path | None = Field(default=None, alias="MATCHPATH_INCIDENT_DIR")
     port: int = Field(default=3000, alias="MATCHPATH_PORT", ge=1, le=65535)
     tick_seconds: int = Field(default=60, alias="MATCHPATH_TICK_SECONDS", ge=1, le=3600)
     send_rate: float = Field(default=5.0, alias="MATCHPATH_SEND_RATE", gt=0, le=1000)

@@ -12,15 +12,22 @@ say:
 - everyone else's, Bolt's included, pass at INFO or above only;
 - Bolt's signature-check record is cut to one line without the request;
 - tokens and the configured secrets are replaced by `[redacted]`, tracebacks included;
-- a database error's traceback keeps its frames, classes and SQLSTATE, not its text.
+- a database error's traceback keeps its frames, classes and SQLSTATE, not its text;
+- a traceback never reaches the log stream (the operator's terminal, for a command): it is kept
+  in an incident file of its own (0600, in MATCHPATH_INCIDENT_DIR), and the record ends with one
+  line naming the exception and that file, so every event stays one line.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import traceback
+import uuid
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
@@ -36,6 +43,33 @@ QUIET = {"alembic": logging.WARNING, "apscheduler": logging.WARNING}
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+def default_incident_dir() -> Path:
+    """`$XDG_STATE_HOME/matchpath/incidents`, or `~/.local/state/matchpath/incidents`."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "matchpath" / "incidents"
+
+
+class IncidentFiles:
+    """One private file per traceback, named by time and a short id."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def keep(self, traceback_text: str) -> str:
+        """Write the traceback; return where it is, or why it could not be kept."""
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.txt"
+        path = self.directory / name
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(path, flags, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(traceback_text + "\n")
+        except OSError as exc:
+            return f"traceback not kept: {self.directory}: {exc.strerror}"
+        return f"traceback in {path}"
+
+
 def _under(name: str, parent: str) -> bool:
     return name == parent or name.startswith(parent + ".")
 
@@ -43,9 +77,10 @@ def _under(name: str, parent: str) -> bool:
 class LogHygiene(logging.Filter):
     """On a handler: what may be written, and with what taken out."""
 
-    def __init__(self, hidden: Iterable[str] = ()) -> None:
+    def __init__(self, hidden: Iterable[str] = (), incidents: IncidentFiles | None = None) -> None:
         super().__init__()
         self.hidden: tuple[str, ...] = ()
+        self.incidents = incidents
         self.hide(hidden)
 
     def hide(self, secrets: Iterable[str]) -> None:
@@ -77,6 +112,16 @@ class LogHygiene(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
+        if self.incidents is not None and (record.exc_text or record.stack_info):
+            self._to_incident_file(record, self.incidents)
+
+    def _to_incident_file(self, record: logging.LogRecord, incidents: IncidentFiles) -> None:
+        """The traceback into its own file; the record keeps one line that points at it."""
+        error = record.exc_info[1] if record.exc_info else None
+        kept = incidents.keep("\n".join(filter(None, [record.exc_text, record.stack_info])))
+        what = f"{type(error).__name__}; " if error is not None else ""
+        record.msg, record.args = f"{record.getMessage()} [{what}{kept}]", None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
 
     def redact(self, text: str) -> str:
         text = TOKEN.sub(REDACTED, text)
@@ -108,17 +153,24 @@ def _withheld(error: BaseException) -> str:
     return "".join(lines).rstrip("\n")
 
 
-def configure_logging(level: int | str = logging.INFO, *, hidden: Iterable[str] = ()) -> None:
+def configure_logging(
+    level: int | str = logging.INFO,
+    *,
+    hidden: Iterable[str] = (),
+    incident_dir: Path | None = None,
+) -> None:
     """Set up logging to stderr; safe to call again (the CLI calls it once before reading the
-    settings, and again with MATCHPATH_LOG_LEVEL and the secrets to hide)."""
+    settings, and again with MATCHPATH_LOG_LEVEL, the secrets to hide and the incident folder)."""
     number = level if isinstance(level, int) else logging.getLevelNamesMapping()[level.upper()]
+    incidents = IncidentFiles(incident_dir or default_incident_dir())
     logging.basicConfig(format=FORMAT)
     for handler in logging.getLogger().handlers:
         hygiene = next((f for f in handler.filters if isinstance(f, LogHygiene)), None)
         if hygiene is None:
-            handler.addFilter(LogHygiene(hidden))
+            handler.addFilter(LogHygiene(hidden, incidents))
         else:
             hygiene.hide(hidden)
+            hygiene.incidents = incidents
     library_level = max(number, LIBRARY_FLOOR)
     logging.getLogger().setLevel(library_level)
     logging.getLogger(OURS).setLevel(number)

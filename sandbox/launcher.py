@@ -125,6 +125,8 @@ class Sandbox:
             "MATCHPATH_MENTORS_CHANNEL": demo.MENTORS.id,
             "MATCHPATH_PORT": str(port),
             "MATCHPATH_CLOCK_FILE": str(clock.path),
+            # The bot's tracebacks stay with the sandbox's other files.
+            "MATCHPATH_INCIDENT_DIR": str(self.directory / "incidents"),
         }
         # Tick often, so that reminders follow a clock move within seconds (unless told otherwise).
         env.setdefault("MATCHPATH_TICK_SECONDS", str(TICK_SECONDS))

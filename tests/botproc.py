@@ -118,6 +118,7 @@ class BotProcess:
             "MATCHPATH_SLACK_API_URL": fake.url,
             "MATCHPATH_ADMINS": admins,
             "MATCHPATH_PORT": str(self.port),
+            "MATCHPATH_INCIDENT_DIR": str(self.workdir / "incidents"),
             **(extra_env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from bot.logs import LogHygiene
+from bot.logs import IncidentFiles, LogHygiene
 
 SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
 
@@ -70,3 +74,72 @@ def test_tokens_and_secrets_are_redacted_in_messages_and_tracebacks() -> None:
     assert SIGNING_SECRET not in text
     assert "xoxb-123" not in text
     assert text.count("[redacted]") == 2
+
+
+def test_a_traceback_goes_to_an_incident_file_and_the_log_keeps_one_line(tmp_path: Path) -> None:
+    """What reaches the stream (the operator's terminal, for a command) is one line naming the
+    exception and the private file that holds its traceback, secrets redacted there too."""
+    folder = tmp_path / "incidents"
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(LogHygiene(hidden=[SIGNING_SECRET], incidents=IncidentFiles(folder)))
+    logger = logging.getLogger("matchpath.incident-test")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise ValueError(f"bad secret {SIGNING_SECRET}")
+        except ValueError:
+            logger.exception("unexpected error (incident %s)", "abc123")
+    finally:
+        logger.removeHandler(handler)
+    line = out.getvalue()
+    assert line.count("\n") == 1
+    assert "Traceback" not in line
+    assert line.startswith("unexpected error (incident abc123) [ValueError; traceback in ")
+    [kept] = list(folder.iterdir())
+    assert str(kept) in line
+    text = kept.read_text()
+    assert "Traceback (most recent call last)" in text
+    assert "ValueError: bad secret [redacted]" in text
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_folder_that_cannot_be_written_still_gives_one_line(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(LogHygiene(incidents=IncidentFiles(blocked / "incidents")))
+    logger = logging.getLogger("matchpath.incident-test")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise KeyError("x")
+        except KeyError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    assert out.getvalue().startswith("failed [KeyError; traceback not kept: ")
+    assert out.getvalue().count("\n") == 1
+
+
+def test_configured_logging_never_writes_a_traceback_to_stderr(tmp_path: Path) -> None:
+    """The set-up every command uses, in a process of its own."""
+    script = (
+        "import logging\n"
+        "from pathlib import Path\n"
+        "from bot.logs import configure_logging\n"
+        f"configure_logging(incident_dir=Path({str(tmp_path)!r}))\n"
+        "try:\n"
+        "    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    logging.getLogger('matchpath.cli').exception('unexpected error (incident x)')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "[ZeroDivisionError; traceback in " in result.stderr
+    assert "ZeroDivisionError: division by zero" in next(tmp_path.iterdir()).read_text()

@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 SANDBOX_ARGS ?=
 
-.PHONY: setup sandbox demo test lint typecheck security audit check lock clean
+.PHONY: setup sandbox demo test lint typecheck security audit check lock clean deploy-check
 
 setup: $(STAMP)
 
@@ -43,27 +43,42 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
+## Lint: ruff, and the import contracts in pyproject.toml (who may import whom; no cycles).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy
 
 ## Security: bandit on the code (clean, exceptions justified inline); pip-audit on the lock file.
 security: setup
-	$(BIN)/bandit -q -c pyproject.toml -r bot handlers sandbox
+	$(BIN)/bandit -q -c pyproject.toml -r app bot handlers sandbox
 
 audit: security
 	$(BIN)/pip-audit -r requirements.lock --progress-spinner off
 
 check: lint typecheck security test
 
-## Re-resolve the locked dependencies after changing pyproject.toml.
+## The deploy files without a container runtime: hadolint, the Compose Specification's schema,
+## and Caddy's own check of deploy/Caddyfile when caddy is installed (tests/test_deploy_files.py
+## runs the same checks in `make test`).
+deploy-check: setup
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+	if command -v caddy >/dev/null; then MATCHPATH_DOMAIN=example.org caddy validate \
+		--adapter caddyfile --config deploy/Caddyfile; fi
+
+## Re-resolve the locked dependencies after changing pyproject.toml; the container image's lock
+## (no development tools) is cut from the same versions and hashes.
 lock: setup
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 		--generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+		--generate-hashes --constraint requirements.lock -o requirements-runtime.lock
 
 clean:
-	rm -rf $(VENV) $(SETUP_LOCK) demo.db .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SETUP_LOCK) demo.db .sandbox .pytest_cache .mypy_cache .ruff_cache \
+		.import_linter_cache

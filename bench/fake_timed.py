@@ -30,7 +30,7 @@ def main() -> None:
     p.add_argument("--times", type=Path, required=True)
     args = p.parse_args()
     pairs: list[list[str]] = json.loads(args.users.read_text())
-    fake = FakeSlack()
+    fake = FakeSlack(keep_alive=True)
     for user in sorted({u for _, u in pairs}):
         fake.add_user(user, user)
     args.urls.write_text(json.dumps([fake.issue_response_url(c, u) for c, u in pairs]))

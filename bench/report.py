@@ -22,6 +22,7 @@ BENCHMARKS = {
     "delivery": "3. Delivery through Slack's rate limit",
     "dashboard": "4. Roster and dashboard card",
     "memory": "5. Memory",
+    "cohort_report": "6. Cohort report",
 }
 INTRO = """\
 # Performance

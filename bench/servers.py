@@ -66,7 +66,7 @@ def start_bot(
     launcher: list[str] | None = None,
 ) -> Server:
     """`matchpath serve --no-scheduler` against the fake Slack (`launcher` replaces
-    `-m bot.cli`)."""
+    `-m app`)."""
     port = free_port()
     env = {
         **os.environ,
@@ -79,7 +79,7 @@ def start_bot(
     }
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("MATCHPATH_MENTORS_CHANNEL", None)
-    args = [*(launcher or ["-m", "bot.cli"]), "serve", "--host", "127.0.0.1", "--no-scheduler"]
+    args = [*(launcher or ["-m", "app"]), "serve", "--host", "127.0.0.1", "--no-scheduler"]
     return _launch([*args, "--threads", str(THREADS)], env, name, port)
 
 

@@ -20,12 +20,13 @@ from bench.seed import analyze, seed_programme
 from bot.assessment.ruleset import Ruleset, load_ruleset
 from bot.clock import FixedClock
 from bot.db.engine import Database
+from bot.flags.sweep import BATCH, evaluate_flags
 from bot.models import Delivery, Mentee
-from bot.reminders.dispatcher import DispatchConfig
-from bot.reminders.flagger import BATCH, evaluate_flags
+from bot.outbox.dispatch import DispatchConfig
 from bot.reminders.planner import plan
 from bot.reminders.schedule import WAITING, expire, schedule
 from bot.reminders.sweep import run_sweep
+from bot.subscriptions import install
 from bot.vocab import DeliveryState
 from handlers.notifier import SlackNotifier
 from sandbox.fake_slack import FakeSlack
@@ -148,6 +149,7 @@ def measure(backend: str, size: int, dbs: Databases, fake: FakeSlack) -> dict[st
 
 def main() -> None:
     args = parser(__doc__ or "").parse_args()
+    install()  # flags raised in the batch reach the dashboards, as in `serve`
     sizes = QUICK if args.quick else FULL
     runs: list[dict[str, Any]] = []
     with Databases() as dbs, FakeSlack() as fake:

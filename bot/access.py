@@ -68,7 +68,10 @@ class Actor(BaseModel):
 def resolve_actor(
     session: Session, *, slack_user_id: str, admin_ids: frozenset[str], now: datetime
 ) -> Actor:
-    person = session.scalar(select(Person).where(Person.slack_user_id == slack_user_id))
+    # Two columns, not the whole person: this runs before every ack.
+    person = session.execute(
+        select(Person.id, Person.is_admin).where(Person.slack_user_id == slack_user_id)
+    ).first()
     is_admin = slack_user_id in admin_ids or bool(person and person.is_admin)
     return Actor(
         slack_user_id=slack_user_id,
@@ -163,6 +166,20 @@ def authorize(
         raise AccessDeniedAudited(record)
     audit(session, actor, action, mentee=mentee, **detail)
     return mentee
+
+
+def find_mentee(session: Session, slack_user_id: str) -> Mentee | None:
+    return session.scalar(
+        select(Mentee).join(Mentee.person).where(Person.slack_user_id == slack_user_id)
+    )
+
+
+def mentee_for(
+    session: Session, actor: Actor, slack_user_id: str, capability: Capability, action: str
+) -> Mentee:
+    """The mentee named by a Slack id, if the actor may act on them this way (audited)."""
+    mentee = find_mentee(session, slack_user_id)
+    return authorize(session, actor, mentee, capability, action, subject_slack_id=slack_user_id)
 
 
 def require_admin(

@@ -58,3 +58,9 @@ class OffsetFileClock:
             self._offset = timedelta(seconds=float(text))
             self._stamp = stamp
         return datetime.now(UTC) + self._offset
+
+
+def runtime_clock() -> Clock:
+    """The system clock, or the sandbox's movable one when MATCHPATH_CLOCK_FILE is set."""
+    path = os.environ.get("MATCHPATH_CLOCK_FILE")
+    return OffsetFileClock(Path(path)) if path else SystemClock()

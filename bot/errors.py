@@ -80,3 +80,16 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """The request clashes with existing data (already enrolled, duplicate attempt...)."""
+
+
+EXIT_USAGE = 2  # the exit status of a command used wrongly (a bad setting, argument or file)
+
+
+class CliError(Exception):
+    """A failure that stops a command or a server at start, reported in one line; `code` is the
+    exit status. Here, not in the command line's own package, because the code that starts a
+    server (in handlers/) and the code that opens the database raise it too."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code

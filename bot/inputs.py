@@ -52,6 +52,14 @@ def unstorable(text: str, *, keep: str = "") -> str | None:
     return next((c for c in UNSTORABLE.findall(text) if c not in keep), None)
 
 
+def blank_is_none(value: Any) -> Any:
+    """An optional field left blank (empty or only spaces) is absent: a spreadsheet's empty cell
+    and "" in a JSON file mean the same, so that every file format keeps the same value."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
 Line = Annotated[str, BeforeValidator(one_line)]
 Prose = Annotated[str, BeforeValidator(prose)]
 

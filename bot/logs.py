@@ -16,10 +16,15 @@ say:
 - a traceback never reaches the log stream (the operator's terminal, for a command): it is kept
   in an incident file of its own (0600, in MATCHPATH_INCIDENT_DIR), and the record ends with one
   line naming the exception and that file, so every event stays one line.
+
+Two formats (MATCHPATH_LOG_FORMAT), one line per event in both: `text` (the default), and `json`,
+one object per line for a log collector (`JsonLines`). Both format the record the filter has
+cleaned, and a line break inside a message is written as `\\n`, never as a new line.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -41,6 +46,7 @@ SHORTEST_SECRET = 8  # a shorter "secret" would redact ordinary words
 REFUSED = "refused a request: its Slack signature is invalid or too old (request not logged)"
 QUIET = {"alembic": logging.WARNING, "apscheduler": logging.WARNING}
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+FORMATS = ("text", "json")  # MATCHPATH_LOG_FORMAT
 
 
 def default_incident_dir() -> Path:
@@ -116,11 +122,16 @@ class LogHygiene(logging.Filter):
             self._to_incident_file(record, self.incidents)
 
     def _to_incident_file(self, record: logging.LogRecord, incidents: IncidentFiles) -> None:
-        """The traceback into its own file; the record keeps one line that points at it."""
+        """The traceback into its own file; the record keeps one line that points at it (and,
+        for `JsonLines`, the message, the exception's class and the pointer apart)."""
         error = record.exc_info[1] if record.exc_info else None
         kept = incidents.keep("\n".join(filter(None, [record.exc_text, record.stack_info])))
         what = f"{type(error).__name__}; " if error is not None else ""
-        record.msg, record.args = f"{record.getMessage()} [{what}{kept}]", None
+        message = record.getMessage()
+        record.plain_message = message
+        record.exception_class = type(error).__name__ if error is not None else None
+        record.traceback_kept = kept
+        record.msg, record.args = f"{message} [{what}{kept}]", None
         record.exc_info, record.exc_text, record.stack_info = None, None, None
 
     def redact(self, text: str) -> str:
@@ -153,26 +164,91 @@ def _withheld(error: BaseException) -> str:
     return "".join(lines).rstrip("\n")
 
 
+class TextLines(logging.Formatter):
+    """`time level logger message`, a line break inside the message written as `\\n`."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _one_line(super().format(record))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, on one line: `time` (UTC, ISO 8601), `level`, `logger`,
+    `message`, and when there is one `incident` (the id a user was shown: `extra=` on the call),
+    `exception` (its class) and `traceback` (where its text is kept, or the redacted text itself
+    when no incident folder is set). Only these fields: a record's other attributes (its raw
+    arguments among them) are never written. Every value is redacted again by the handler's
+    `LogHygiene`, so a record that reached here without passing it still hides the secrets."""
+
+    def __init__(self, hygiene: LogHygiene) -> None:
+        super().__init__()
+        self.hygiene = hygiene
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = getattr(record, "plain_message", None) or record.getMessage()
+        entry: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+        }
+        incident = getattr(record, "incident", None)
+        if incident:
+            entry["incident"] = str(incident)
+        error = getattr(record, "exception_class", None)
+        traceback_text = getattr(record, "traceback_kept", None)
+        if record.exc_info and record.exc_info[1] is not None:
+            error = error or type(record.exc_info[1]).__name__
+            traceback_text = (
+                traceback_text or record.exc_text or self.formatException(record.exc_info)
+            )
+        if error:
+            entry["exception"] = error
+        if traceback_text:
+            entry["traceback"] = traceback_text
+        return json.dumps({name: self.hygiene.redact(value) for name, value in entry.items()})
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class LogStream(logging.StreamHandler):  # type: ignore[type-arg]
+    """The process's log (stderr): the one handler whose format MATCHPATH_LOG_FORMAT sets."""
+
+
 def configure_logging(
     level: int | str = logging.INFO,
     *,
     hidden: Iterable[str] = (),
     incident_dir: Path | None = None,
+    log_format: str = "text",
 ) -> None:
     """Set up logging to stderr; safe to call again (the CLI calls it once before reading the
-    settings, and again with MATCHPATH_LOG_LEVEL, the secrets to hide and the incident folder)."""
+    settings, and again with MATCHPATH_LOG_LEVEL, MATCHPATH_LOG_FORMAT, the secrets to hide and
+    the incident folder)."""
+    if log_format not in FORMATS:
+        raise ValueError(f"unknown log format {log_format!r}: one of {', '.join(FORMATS)}")
     number = level if isinstance(level, int) else logging.getLevelNamesMapping()[level.upper()]
     incidents = IncidentFiles(incident_dir or default_incident_dir())
-    logging.basicConfig(format=FORMAT)
-    for handler in logging.getLogger().handlers:
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(LogStream())
+    logging.captureWarnings(True)  # a library's warning is a record too, not lines on stderr
+    for handler in root.handlers:
         hygiene = next((f for f in handler.filters if isinstance(f, LogHygiene)), None)
         if hygiene is None:
-            handler.addFilter(LogHygiene(hidden, incidents))
+            hygiene = LogHygiene(hidden, incidents)
+            handler.addFilter(hygiene)
         else:
             hygiene.hide(hidden)
             hygiene.incidents = incidents
+        if isinstance(handler, LogStream):
+            handler.setFormatter(JsonLines(hygiene) if log_format == "json" else TextLines())
     library_level = max(number, LIBRARY_FLOOR)
-    logging.getLogger().setLevel(library_level)
+    root.setLevel(library_level)
     logging.getLogger(OURS).setLevel(number)
     # Bolt copies this logger's level onto its own when the app is built: never below INFO.
     logging.getLogger(BOLT).setLevel(library_level)

@@ -20,11 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.db.base import Base, enum_column
+from bot.db.base import Base, EnumString, enum_column
 from bot.vocab import (
     ApplicantType,
     AuditOutcome,
     CycleOutcome,
+    DeliveryKind,
     DeliveryState,
     EcfmgStatus,
     Exam,
@@ -375,14 +376,19 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[DeliveryKind] = mapped_column(EnumString(DeliveryKind))
     # A person for DMs; none for posts to the mentors channel (dashboard cards and threads).
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     mentee_id: Mapped[int | None] = mapped_column(ForeignKey("mentee.id", ondelete="CASCADE"))
     # The line a dashboard thread reply says (composed when the event happened).
     body: Mapped[str | None] = mapped_column(Text)
+    # The ids a courier needs are columns, never parsed back out of the dedupe key: the subject
+    # (a milestone or a flag), its version (a milestone's due version, a season's year, a
+    # card's content version), a card row's generation, a season row's calendar event.
     subject_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int | None] = mapped_column(Integer)
+    generation: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[str | None] = mapped_column(String(64))
     # The recipient's local day it is for: anchor_date + offset_days.
     anchor_date: Mapped[date]
     offset_days: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,7 +15,7 @@ from bot.access import Actor, audit
 from bot.errors import AccessDenied, InvalidInput
 from bot.inputs import Line
 from bot.models import Person, ReminderOptOut
-from bot.reminders.schedule import reschedule_person
+from bot.outbox.ledger import reschedule_recipient
 from bot.timezones import find_zone
 from bot.vocab import ReminderKind
 
@@ -104,7 +104,7 @@ def update_settings(session: Session, *, actor: Actor, settings: PersonSettings)
     person.quiet_start_minute = settings.quiet_start.hour * 60 + settings.quiet_start.minute
     person.quiet_end_minute = settings.quiet_end.hour * 60 + settings.quiet_end.minute
     person.quiet_weekends = settings.quiet_weekends
-    reschedule_person(session, person_id=person.id)
+    reschedule_recipient(session, person_id=person.id)
     session.execute(delete(ReminderOptOut).where(ReminderOptOut.person_id == person.id))
     session.add_all(ReminderOptOut(person_id=person.id, kind=k) for k in set(settings.opt_outs))
     session.flush()
@@ -140,7 +140,7 @@ def refresh_from_slack(
         # An unusable zone keeps the last good one rather than breaking reminders.
         with suppress(InvalidInput):
             person.tz = valid_tz(tz)
-            reschedule_person(session, person_id=person.id)
+            reschedule_recipient(session, person_id=person.id)
     if display_name:
         person.display_name = display_name[:200]
     person.tz_checked_at = now

@@ -44,14 +44,17 @@ class PrivateOutput:
             raise UnwritablePath(_why(path, exc)) from None
 
     def write(self, text: str) -> None:
+        self.write_bytes(text.encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
         try:
             found = os.fstat(self._fd)
             if stat.S_ISREG(found.st_mode):
                 if found.st_uid == os.geteuid():
                     os.fchmod(self._fd, PRIVATE)  # an older export may be readable by all
                 os.ftruncate(self._fd, 0)
-            with os.fdopen(self._fd, "w", encoding="utf-8", closefd=False) as out:
-                out.write(text)
+            with os.fdopen(self._fd, "wb", closefd=False) as out:
+                out.write(data)
         except OSError as exc:
             raise UnwritablePath(_why(self.path, exc)) from None
         self._written = True

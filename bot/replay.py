@@ -4,10 +4,20 @@ Slack's signature stays valid for five minutes, so a captured request could be s
 them; remembering each served signature closes that. Slack's own retries of an event are signed
 afresh, so they are not affected.
 
-On PostgreSQL (where several instances may serve) the memory is the `seen_request` table, written
-before the ack in the guard's transaction. On SQLite (one serving process, the embedded default)
-the ack must never wait for SQLite's one write lock, so `SeenSignatures` decides in memory and
-keeps the table behind the ack instead:
+On PostgreSQL (where several processes and instances may serve) the memory is the
+`seen_request` table, and the ack path only reads it (`Claim`):
+
+- before the ack, a request whose signature is in the table is refused (a replay of a request
+  served earlier: the common case, and the one an attacker can time);
+- after the ack, the first write transaction of the request's follow-up inserts the signature,
+  in the same transaction as the follow-up's own writes, and finds out whether another copy got
+  there first: the table's unique key decides, so of two copies that both passed the read
+  (sent within the same moment) one is served and the other does nothing. A follow-up that
+  writes nothing records it in a transaction of its own when it ends, and one whose transaction
+  rolls back records it again after the rollback.
+
+On SQLite (one serving process, the embedded default) the ack must never wait for SQLite's one
+write lock, so `SeenSignatures` decides in memory and keeps the table behind the ack instead:
 
 - a thread writes the served signatures to `seen_request` behind the acks (what has gathered
   in half a second, in one transaction), and a new process loads the last ten minutes of it
@@ -30,6 +40,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -50,13 +61,50 @@ log = logging.getLogger("matchpath.replay")
 
 
 def first_use(session: Session, signature: str, now: datetime) -> bool:
+    # The table, not the mapped class: a plain INSERT, without the ORM's bulk machinery.
     rows = session.execute(
-        insert_for(session, SeenRequest)
+        insert_for(session, SeenRequest.__table__)
         .values(signature=signature[:SIGNATURE_LENGTH], seen_at=now)
         .on_conflict_do_nothing(index_elements=["signature"])
-        .returning(SeenRequest.signature)
+        .returning(SeenRequest.__table__.c.signature)
     ).all()
     return bool(rows)
+
+
+def seen_before(session: Session, signature: str) -> bool:
+    """Whether this signature was recorded as served (a read: nothing is written)."""
+    found = session.execute(
+        select(SeenRequest.signature).where(SeenRequest.signature == signature[:SIGNATURE_LENGTH])
+    ).first()
+    return found is not None
+
+
+class Replayed(Exception):
+    """Another copy of this request was recorded first: the follow-up must do nothing."""
+
+
+@dataclass
+class Claim:
+    """A request admitted by a read before its ack; its follow-up's first write transaction
+    records it (a `FirstWrite` of bot/db/engine.py), and raises `Replayed` if another copy of
+    it was recorded first."""
+
+    signature: str
+    at: datetime
+    replayed: bool = False
+
+    def within(self, session: Session) -> None:
+        if not first_use(session, self.signature, self.at):
+            self.replayed = True
+            raise Replayed
+
+    def after_rollback(self, db: Database) -> None:
+        if self.replayed:
+            return
+        # The request was served even though its writes were undone (a refusal, an error):
+        # a copy of it must not be served later.
+        with db.unit_of_work() as session:
+            first_use(session, self.signature, self.at)
 
 
 def forget_old(session: Session, now: datetime) -> int:

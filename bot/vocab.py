@@ -171,6 +171,37 @@ class ReminderKind(StrEnum):
     SEASON = "season"
     FLAG_RAISED = "flag_raised"
     MENTOR_DIGEST = "mentor_digest"
+    # A season's applications (bot/reminders/application_plan.py).
+    SUBMISSION_DAY = "submission_day"
+    FEW_INTERVIEWS = "few_interviews"
+    RANK_DEADLINE = "rank_deadline"
+    SOAP_READY = "soap_ready"
+
+
+class DeliveryKind(StrEnum):
+    """What a ledger row delivers. Each kind has one courier (bot/outbox/courier.py) and one
+    function that builds its dedupe key. Stored by value in a plain string column (no CHECK
+    constraint), so adding a kind is one member here and one courier, with no migration; the
+    values are the ones rows already carry."""
+
+    # A person's DM (bot/reminders/courier.py); the same values as ReminderKind, which lists
+    # the kinds a person can opt out of.
+    CHECKPOINT_DUE = "checkpoint_due"
+    CHECKPOINT_OVERDUE = "checkpoint_overdue"
+    MILESTONE_DUE = "milestone_due"
+    MILESTONE_OVERDUE = "milestone_overdue"
+    SEASON = "season"
+    FLAG_RAISED = "flag_raised"
+    MENTOR_DIGEST = "mentor_digest"
+    SUBMISSION_DAY = "submission_day"  # submissions open; programmes on the list not sent
+    FEW_INTERVIEWS = "few_interviews"  # mid-season, few invitations: to the mentors
+    RANK_DEADLINE = "rank_deadline"  # the rank list is due; interviews not ranked yet
+    SOAP_READY = "soap_ready"  # before Match Week: be ready for SOAP
+    # The mentors channel (bot/dashboards/courier.py).
+    DASHBOARD_CARD = "dashboard_card"  # creates a mentee's card (a new parent message)
+    DASHBOARD_UPDATE = "dashboard_update"  # chat.update of the card, coalesced
+    DASHBOARD_REPLY = "dashboard_reply"  # a line in the card's thread
+    DASHBOARD_DELETE = "dashboard_delete"  # a forgotten mentee's post, deleted
 
 
 class AuditOutcome(StrEnum):
@@ -278,6 +309,10 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "season": "season dates (ERAS, Match)",
         "flag_raised": "flag raised",
         "mentor_digest": "weekly mentor digest",
+        "submission_day": "submission day: programmes not sent yet",
+        "few_interviews": "few interview invitations (mentors)",
+        "rank_deadline": "rank-list deadline",
+        "soap_ready": "SOAP readiness before Match Week",
     },
 }
 

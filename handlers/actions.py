@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
@@ -16,16 +16,18 @@ from bot.mentees.milestones import milestone_by_id, reschedule_milestone
 from handlers.blocks.lists import notice
 from handlers.blocks.modals import resolve_modal
 from handlers.commands.admin import forget_confirmed
+from handlers.commands.applications import open_statuses, status_picked
 from handlers.commands.assessment import run_assessment, store_plan
 from handlers.commands.dashboard import share
 from handlers.commands.items import open_item_form
 from handlers.commands.mentoring import open_checkin_form
 from handlers.commands.milestones import close_milestone
-from handlers.commands.parse import Command, Sub, UsageError, parse
+from handlers.commands.parse import Command, UsageError, parse
 from handlers.commands.profile import open_profile_editor, show_profile
+from handlers.commands.programmes import save_list_clicked
 from handlers.commands.router import PICKABLE, run_subcommand
 from handlers.commands.settings import open_settings
-from handlers.ids import Action
+from handlers.ids import Action, Sub
 from handlers.payloads import FlagRef, ItemForm, MenteePick, MenteeRef, MilestoneRef, load_state
 from handlers.runtime import Call, Deps, Reply, answering
 
@@ -98,12 +100,15 @@ ACTIONS: dict[Action, ActionHandler] = {
     Action.MILESTONE_DROP: _milestone("drop"),
     Action.MILESTONE_SNOOZE: _snooze_milestone,
     Action.SAVE_PLAN: _mentee(store_plan),
+    Action.SAVE_LIST: save_list_clicked,
     Action.SHARE_ASSESSMENT: _mentee(share),
     Action.FLAG_SNOOZE: _snooze,
     Action.FLAG_RESOLVE: _resolve,
     Action.FORGET_CONFIRM: _mentee(forget_confirmed),
     Action.OPEN_SETTINGS: lambda call, value: open_settings(call),
     Action.PICK_MENTEE: _pick,
+    Action.PICK_APPLICATION: status_picked,
+    Action.OPEN_APPLICATIONS: _mentee(open_statuses),
 }
 
 
@@ -117,7 +122,6 @@ def _listener(deps: Deps, action_id: str, handler: ActionHandler) -> Callable[..
         ack: Ack,
         body: dict[str, Any],
         action: dict[str, Any],
-        respond: Respond,
         client: WebClient,
         context: BoltContext,
     ) -> None:
@@ -133,7 +137,7 @@ def _listener(deps: Deps, action_id: str, handler: ActionHandler) -> Callable[..
             reply=Reply(
                 client=client,
                 user_id=user,
-                respond=respond if body.get("response_url") else None,
+                response_url=body.get("response_url"),
                 channel_id=channel,
             ),
             trigger_id=body.get("trigger_id"),

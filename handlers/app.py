@@ -5,21 +5,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.access import resolve_actor
-from bot.replay import SeenSignatures, first_use
+from bot.db.engine import Database, leave_for_next_write, pending_first_write
+from bot.replay import Claim, Replayed, SeenSignatures, seen_before
 from handlers import actions, events, views
 from handlers.commands import router
 from handlers.runtime import Deps, incident_id
+from handlers.shutdown import ListenerPool
 
 log = logging.getLogger("matchpath.slack")
 LISTENER_THREADS = 32
@@ -42,7 +43,25 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def build_app(deps: Deps, client: WebClient, *, listener_executor: Executor | None = None) -> App:
+def listener_pool(deps: Deps) -> ListenerPool:
+    """Bolt's listener threads; each follow-up records its request's claim (bot/replay.py)."""
+    return ListenerPool(LISTENER_THREADS, settle=partial(settle_claim, deps.db))
+
+
+def settle_claim(db: Database) -> None:
+    """The follow-up wrote nothing, so its request's signature is recorded on its own."""
+    if pending_first_write() is None:
+        return
+    try:
+        with db.unit_of_work():
+            pass  # the unit of work takes the pending claim first
+    except Replayed:
+        log.warning("refused a replayed request (after its ack)")
+    except SQLAlchemyError as exc:
+        log.warning("could not record a served request (%s)", type(exc).__name__)
+
+
+def build_app(deps: Deps, client: WebClient, *, listeners: ListenerPool | None = None) -> App:
     settings = deps.settings
     app = App(  # the token comes with the client
         signing_secret=settings.slack_signing_secret,
@@ -55,7 +74,7 @@ def build_app(deps: Deps, client: WebClient, *, listener_executor: Executor | No
         logger=_bolt_logger(),
         # Acks happen at the start of each listener: enough threads that an ack never waits
         # for a slower command's work to finish.
-        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=listeners or listener_pool(deps),
     )
     app.use(_guard(deps))
     router.register(app, deps)
@@ -75,7 +94,12 @@ UNAVAILABLE = (
 def _unavailable(exc: Exception) -> BoltResponse:
     """The database is down: say so at once (an ephemeral reply), rather than time out."""
     incident = incident_id()
-    log.error("database unavailable (incident %s): %s", incident, type(exc).__name__)
+    log.error(
+        "database unavailable (incident %s): %s",
+        incident,
+        type(exc).__name__,
+        extra={"incident": incident},
+    )
     body = {"response_type": "ephemeral", "text": UNAVAILABLE.format(incident=incident)}
     return BoltResponse(
         status=200, body=json.dumps(body), headers={"content-type": "application/json"}
@@ -84,25 +108,23 @@ def _unavailable(exc: Exception) -> BoltResponse:
 
 def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
     """After Bolt has checked the signature: refuse a replay (a valid signature is served
-    once) and attach the actor (who, admin or not, and the clock's now). It holds no session
-    once the listener runs."""
+    once) and attach the actor (who, admin or not, and the clock's now). It only reads, and
+    holds no session once the listener runs (bot/replay.py says how each database keeps the
+    served signatures)."""
     memory = SeenSignatures(deps.db, datetime.now(UTC)) if deps.db.is_sqlite else None
-
-    def fresh(session: Session, signature: str, request: BoltRequest) -> bool:
-        now = datetime.now(UTC)
-        if memory is not None:
-            return memory.first_use(signature, signed_at=_signed_at(request), now=now)
-        return first_use(session, signature, now)
 
     def guard(
         request: BoltRequest, context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         signature = (request.headers.get("x-slack-signature") or [""])[0]
-        # SQLite keeps replays in memory, so its guard only reads: no wait for the write lock.
-        transaction = deps.db.read_only if memory is not None else deps.db.unit_of_work
+        now = datetime.now(UTC)
         try:
-            with transaction() as session:
-                if signature and not fresh(session, signature, request):
+            with deps.db.read_only() as session:
+                if signature and (
+                    not memory.first_use(signature, signed_at=_signed_at(request), now=now)
+                    if memory is not None
+                    else seen_before(session, signature)
+                ):
                     log.warning("refused a replayed request")
                     return BoltResponse(status=401, body="replayed request")
                 if context.user_id:
@@ -114,6 +136,9 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
                     )
         except DBAPIError as exc:
             return _unavailable(exc)
+        # On PostgreSQL the follow-up records the signature in its first write transaction: it
+        # runs in a copy of this request's context (handlers/shutdown.py ListenerPool).
+        leave_for_next_write(Claim(signature, now) if memory is None and signature else None)
         return next()
 
     return guard
@@ -126,5 +151,8 @@ def _signed_at(request: BoltRequest) -> int | None:
 
 
 def _on_unhandled(error: Exception, body: dict[str, Any]) -> None:
+    if isinstance(error, Replayed):
+        log.warning("refused a replayed request (after its ack)")
+        return
     # Listeners answer their own errors; this catches what escaped before they could.
     log.error("unhandled %s for a %s request", type(error).__name__, body.get("type", "command"))

@@ -9,14 +9,14 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.access import Actor
-from bot.assessment.engine import assess
+from bot.access import Actor, find_mentee
 from bot.assessment.outlook import alert_line
 from bot.dashboards.service import first_time, note_from_thread
 from bot.errors import DomainError
 from bot.flags.service import list_flags, own_flags
+from bot.mentees.assessments import assess_mentee
 from bot.mentees.milestones import list_milestones
-from bot.mentees.service import find_mentee, get_mentee, list_mentees
+from bot.mentees.service import get_mentee, list_mentees
 from bot.people import refresh_from_slack
 from handlers.blocks.home import HomeData, home_view
 from handlers.runtime import Deps, actor_of
@@ -89,7 +89,8 @@ def home_data(deps: Deps, actor: Actor) -> HomeData:
             data["own"] = get_mentee(session, actor=actor, slack_user_id=me)
             data["own_milestones"] = list_milestones(session, actor=actor, slack_user_id=me)
             data["own_flags"] = own_flags(session, actor=actor)
-            outlook = assess(data["own"].profile, ruleset=deps.ruleset, as_of=actor.now.date())
+            # As the card and the reminders see it: with the season's real interview counts.
+            outlook = assess_mentee(session, actor=actor, slack_user_id=me, ruleset=deps.ruleset)
             data["own_season"] = outlook.season
             data["own_alert"] = alert_line(outlook)
         if actor.is_admin or actor.person_id is not None:

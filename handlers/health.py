@@ -1,12 +1,18 @@
-"""GET /healthz: 200 only when MatchPath can do its job, else 503 naming each check that failed.
+"""GET /healthz: what a monitor needs to know, by status code and by a JSON body naming each
+check (docs/operations.md, "Health").
 
-| check | good | bad (503) |
-|---|---|---|
-| database | up | down |
-| sending (reminders) | on | paused (Slack refused the token), unknown (database down) |
-| slack | up | unreachable, token_rejected |
-| socket_mode (Socket Mode only) | connected | disconnected |
-| serving | yes | stopping (after SIGTERM, while in-flight work finishes) |
+| check | good | degraded (200) | failing (503) |
+|---|---|---|---|
+| database | up | | down |
+| slack (the workspace's token) | up | unreachable | token_rejected |
+| sending (reminders, cards) | on | paused | |
+| socket_mode (Socket Mode only) | connected | | disconnected |
+| serving | yes | | stopping (after SIGTERM, while in-flight work finishes) |
+
+503 means this process cannot do its job and restarting it or taking it out of a load balancer
+is the right move; 200 with `"status": "degraded"` means it serves (commands are answered,
+reminders wait in the ledger) but something outside it needs a look. `sending` is `unknown`
+while the database is down: not a finding of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sqlalchemy import text
 
 from bot.db.engine import Database
 from bot.models import WorkspacePause
+from bot.outbox.pause import WORKSPACE
 from handlers.slack_link import LinkState, SlackWatch
 
 log = logging.getLogger("matchpath.serve")
@@ -28,6 +35,8 @@ GOOD = {
     "socket_mode": "connected",
     "serving": "yes",
 }
+DEGRADED = {("slack", LinkState.UNREACHABLE.value), ("sending", "paused")}
+NOT_A_FINDING = "unknown"  # the check it depends on has failed
 
 
 class Health:
@@ -45,23 +54,40 @@ class Health:
         self._socket_connected = socket_connected
 
     def report(self) -> tuple[int, dict[str, object]]:
-        checks = {**self._database(), "slack": self._slack.probe.state.value}
+        database, pause_reason = self._database()
+        checks = {**database, "slack": self._slack.probe.state.value}
         if self._socket_connected is not None:
             checks["socket_mode"] = "connected" if self._socket_connected() else "disconnected"
         checks["serving"] = "stopping" if self._stopping() else "yes"
-        # "unknown" is not a failure of its own: the check it depends on has failed.
-        failed = [name for name, value in checks.items() if value not in (GOOD[name], "unknown")]
-        body: dict[str, object] = {"ok": not failed, "failed": failed, **checks}
+        wrong = [
+            (name, value)
+            for name, value in checks.items()
+            if value not in (GOOD[name], NOT_A_FINDING)
+        ]
+        failed = [name for name, value in wrong if (name, value) not in DEGRADED]
+        degraded = [name for name, value in wrong if (name, value) in DEGRADED]
+        status = "failing" if failed else "degraded" if degraded else "ok"
+        body: dict[str, object] = {
+            "status": status,
+            "ok": status == "ok",
+            "failed": failed,
+            "degraded": degraded,
+            **checks,
+        }
         if self._slack.probe.state is not LinkState.UP:
             body["slack_error"] = self._slack.probe.detail
+        if pause_reason is not None:
+            body["sending_error"] = pause_reason
         return (503 if failed else 200), body
 
-    def _database(self) -> dict[str, str]:
+    def _database(self) -> tuple[dict[str, str], str | None]:
+        """The database's state and the pause's, and why sending is paused (Slack's error)."""
         try:
             with self._db.read_only() as session:
                 session.execute(text("SELECT 1"))
-                paused = session.get(WorkspacePause, "workspace")
+                paused = session.get(WorkspacePause, WORKSPACE)
+                reason = paused.reason if paused is not None else None
         except Exception as exc:  # any failure to read means down; the kind goes to the log
             log.warning("health check: database unreachable (%s)", type(exc).__name__)
-            return {"database": "down", "sending": "unknown"}
-        return {"database": "up", "sending": "paused" if paused else "on"}
+            return {"database": "down", "sending": NOT_A_FINDING}, None
+        return {"database": "up", "sending": "paused" if paused else "on"}, reason

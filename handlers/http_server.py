@@ -3,14 +3,19 @@
 In front of Bolt, before anything reads a request's body into a log or a listener:
 - a body over MAX_BODY_BYTES is refused with 413 by waitress itself, before it is read whole
   (a Content-Length over the limit is refused at once; a chunked body as soon as it passes it);
+  under gunicorn (`serve --workers`), which has no such limit, by `HttpApp` in the same way;
 - a request whose signature headers are missing, malformed, stale or wrong gets 401, and nothing
   about it but the reason is logged (Bolt's own check would log the body, and answers a
   non-numeric timestamp with a 500);
 - after SIGTERM, new requests get 503 while those already in progress finish.
+
+Beside Slack's path: GET /healthz (handlers/health.py) and GET /metrics (handlers/metrics.py;
+401 without the bearer token when MATCHPATH_METRICS_TOKEN is set).
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -26,13 +31,17 @@ from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
 from waitress.server import BaseWSGIServer, create_server
 
+from bot.metrics import acked
+from handlers.calendar_feed import FEED_PREFIX
 from handlers.health import Health
+from handlers.metrics import CONTENT_TYPE, MetricsPage, mark_received, request_kind
 from handlers.shutdown import Gate
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 log = logging.getLogger("matchpath.serve")
+WsgiApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
 # Slack's payloads are a few kilobytes; the largest, a modal's submission, carries the whole view
 # (Slack caps a view at 250 kB), which URL-encoding can stretch to about three times that.
@@ -60,7 +69,8 @@ def signature_refusal(
 
 
 class HttpApp:
-    """WSGI: Slack's requests at /slack/events (none in Socket Mode), and GET /healthz."""
+    """WSGI: Slack's requests at /slack/events (none in Socket Mode), GET /healthz, when given
+    its page GET /metrics, and the calendar feeds under /ical/ (handlers/calendar_feed.py)."""
 
     def __init__(
         self,
@@ -68,17 +78,25 @@ class HttpApp:
         gate: Gate,
         slack: SlackRequestHandler | None = None,
         signing_secret: str | None = None,
+        metrics: MetricsPage | None = None,
+        calendars: WsgiApp | None = None,
     ) -> None:
         self._health = health
         self._gate = gate
         self._slack = slack
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._metrics = metrics
+        self._calendars = calendars
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method == "GET":
             status, body = self._health.report()
             return _answer(start_response, status, body)
+        if path == "/metrics" and method == "GET" and self._metrics is not None:
+            return _metrics_page(environ, start_response, self._metrics)
+        if self._calendars is not None and str(path).startswith(FEED_PREFIX):
+            return self._calendars(environ, start_response)
         if self._slack is None or self._verifier is None or path != EVENTS_PATH:
             return _answer(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -97,15 +115,55 @@ class HttpApp:
         slack: SlackRequestHandler,
         verifier: SignatureVerifier,
     ) -> Iterable[bytes]:
-        # waitress has the whole body by now, and never more than MAX_BODY_BYTES of it.
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        received = time.monotonic()
+        # waitress has the whole body by now, and never more than MAX_BODY_BYTES of it; gunicorn
+        # reads it as it is asked for, so the length is checked here before any of it is read.
+        body = _body(environ)
+        if body is None:
+            # Closing the connection spares reading the rest only to throw it away.
+            return _answer(
+                start_response, 413, {"error": "body too large"}, [("Connection", "close")]
+            )
         refusal = signature_refusal(verifier, environ, body)
         if refusal is not None:
             log.info("refused a request to %s: %s", EVENTS_PATH, refusal)
             return _answer(start_response, 401, {"error": "invalid request"})
         environ["wsgi.input"] = io.BytesIO(body)
-        return slack(environ, start_response)
+        # A context of its own: what the guard leaves for the request's follow-up (bot/replay.py
+        # Claim) and when it arrived stay with this request, not with the server thread that
+        # serves the next one.
+        context = contextvars.copy_context()
+        context.run(mark_received, received)
+        answer = context.run(slack, environ, start_response)
+        acked(request_kind(body), time.monotonic() - received)
+        return answer
+
+
+def _metrics_page(
+    environ: WSGIEnvironment, start_response: StartResponse, page: MetricsPage
+) -> Iterable[bytes]:
+    if not page.allows(str(environ.get("HTTP_AUTHORIZATION", ""))):
+        return _answer(
+            start_response,
+            401,
+            {"error": "a bearer token is needed"},
+            [("WWW-Authenticate", "Bearer")],
+        )
+    text = page.render()
+    start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(text)))])
+    return [text]
+
+
+def _body(environ: WSGIEnvironment) -> bytes | None:
+    """The request's body, or None when it is longer than MAX_BODY_BYTES (at most that much
+    of it read: a chunked body has no length to check first)."""
+    stream = environ["wsgi.input"]
+    length = str(environ.get("CONTENT_LENGTH") or "")
+    if length:
+        size = int(length) if length.isdigit() else MAX_BODY_BYTES + 1
+        return None if size > MAX_BODY_BYTES else bytes(stream.read(size))
+    body = bytes(stream.read(MAX_BODY_BYTES + 1))
+    return None if len(body) > MAX_BODY_BYTES else body
 
 
 def _answer(
@@ -120,6 +178,7 @@ def _answer(
         401: "Unauthorized",
         404: "Not Found",
         405: "Method Not Allowed",
+        413: "Content Too Large",
         503: "Service Unavailable",
     }
     start_response(

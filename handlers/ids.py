@@ -1,4 +1,5 @@
-"""Every Slack id the app defines (action_id, callback_id, block_id), in one place."""
+"""Every Slack id the app defines (action_id, callback_id, block_id), and the subcommand words of
+`/matchpath`, in one place."""
 
 from enum import StrEnum
 
@@ -13,12 +14,15 @@ class Action(StrEnum):
     MILESTONE_DROP = "milestone.drop"
     MILESTONE_SNOOZE = "milestone.snooze"
     SAVE_PLAN = "plan.save"
+    SAVE_LIST = "list.save"
     FLAG_SNOOZE = "flag.snooze"
     FLAG_RESOLVE = "flag.resolve"
     LOG_ITEM = "log.open"
     FORGET_CONFIRM = "forget.confirm"
     OPEN_SETTINGS = "settings.open"
     PICK_MENTEE = "mentee.pick"
+    PICK_APPLICATION = "application.pick"
+    OPEN_APPLICATIONS = "applications.open"
 
 
 class View(StrEnum):
@@ -28,6 +32,7 @@ class View(StrEnum):
     SETTINGS = "settings.modal"
     FLAG_RESOLVE = "flag.resolve.modal"
     LOADING = "loading.modal"
+    APPLICATIONS = "applications.modal"
 
 
 class Block(StrEnum):
@@ -49,7 +54,34 @@ class Block(StrEnum):
     OPT_OUTS = "opt_outs"
     REASON = "reason"
     ACTIONS = "actions"
+    ON = "on"
+    CORRECTION = "correction"
+    APPLICATION = "application"  # one per application on the statuses form: "application.<id>"
 
 
 # Every input element uses this action_id; its block_id says which field it is.
 INPUT = "value"
+
+
+class Sub(StrEnum):
+    """The first word of `/matchpath` text: the parser reads it, the help lists it."""
+
+    HELP = "help"
+    ENROLL = "enroll"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    PROFILE = "profile"
+    ASSESS = "assess"
+    LOG = "log"
+    MILESTONE = "milestone"
+    PLAN = "plan"
+    LIST = "list"
+    REPORT = "report"
+    CHECKIN = "checkin"
+    FLAGS = "flags"
+    SETTINGS = "settings"
+    EXPORT = "export"
+    FORGET = "forget"
+    DASHBOARD = "dashboard"
+    APPLICATIONS = "applications"
+    CALENDAR = "calendar"

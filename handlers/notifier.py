@@ -1,4 +1,6 @@
-"""The Slack side of reminders: DMs with metadata, and Slack's answers sorted into outcomes.
+"""The Slack side of the outbox: DMs (bot/reminders/ports.py `DirectMessages`) and posts in
+the mentors channel (bot/dashboards/ports.py `ChannelPosts`), each carrying its dedupe key in
+its metadata, and Slack's answers sorted into outcomes.
 
 This client retries nothing itself: a retry decision belongs to the delivery ledger, which
 knows whether a message may already have landed.
@@ -17,9 +19,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.dashboards.card import CardView
-from bot.reminders.ports import (
+from bot.outbox.outcomes import (
     Failure,
-    Notice,
     Outcome,
     Permanent,
     RetryLater,
@@ -27,8 +28,10 @@ from bot.reminders.ports import (
     Uncertain,
     WorkspaceDown,
 )
+from bot.reminders.ports import Notice
 from handlers.blocks.dashboard import card_message, thread_line
 from handlers.blocks.reminders import reminder_message
+from handlers.keepalive import KeptAliveWebClient
 
 EVENT_TYPE = "matchpath_delivery"
 SEND_TIMEOUT = 10
@@ -104,8 +107,9 @@ class SlackNotifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackNotifier:
         # No retry handlers at all: neither rate limits nor connection errors are retried here.
+        # One kept-alive connection: a handshake per message would cost more than the post.
         return cls(
-            WebClient(
+            KeptAliveWebClient(
                 token=settings.slack_bot_token,
                 base_url=settings.slack_api_url,
                 timeout=SEND_TIMEOUT,

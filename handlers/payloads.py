@@ -6,11 +6,14 @@ validated like any other input, and nothing in them is trusted for authorisation
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bot.applications.vocab import ApplicationStatus
 from bot.errors import InvalidInput
+from bot.vocab import Pathway
 
 SlackId = Annotated[str, Field(pattern=r"^[UWCDG][A-Z0-9]{2,30}$")]
 ItemKind = Literal["exam", "practice", "usce", "letter", "research", "cycle"]
@@ -57,6 +60,61 @@ class MenteePick(State):
 
     mentee: SlackId
     text: Annotated[str, Field(max_length=PICK_TEXT)]
+
+
+class ListRef(State):
+    """A "save as the season's list" button: what the list shown was built from, so that the
+    list saved is the same one (the data version, the day, the track)."""
+
+    mentee: SlackId
+    version: Annotated[int, Field(ge=1)]
+    as_of: date
+    track: Pathway | None = None
+
+
+class StatusPick(State):
+    """A "which programme?" button under `log STATUS`: the change asked for, on the application
+    picked. Clicking it makes the change as if the programme had been named exactly."""
+
+    mentee: SlackId
+    season: Annotated[int, Field(ge=2000, le=2100)]
+    application: Annotated[int, Field(ge=1)]
+    to: ApplicationStatus
+    on: date
+    correction: bool = False
+
+
+# The statuses form's applications and the status each showed, one character per status
+# (its place in ApplicationStatus): a page of 95 fits the metadata with room to spare.
+STATUS_CODES = "".join(str(i) for i in range(len(ApplicationStatus)))
+
+
+class StatusesForm(State):
+    """The statuses modal: whose list, which season and page, and what it showed, so that only
+    the statuses someone changed are sent (one changed by someone else meanwhile stands)."""
+
+    mentee: SlackId
+    season: Annotated[int, Field(ge=2000, le=2100)]
+    page: Annotated[int, Field(ge=1, le=100)] = 1
+    applications: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=100)
+    shown: Annotated[str, Field(pattern=f"^[{STATUS_CODES}]*$", max_length=100)] = ""
+    channel: SlackId | None = None
+
+    @model_validator(mode="after")
+    def _one_status_each(self) -> StatusesForm:
+        if len(self.shown) != len(self.applications):
+            raise ValueError("one status per application")
+        return self
+
+    @classmethod
+    def showing(cls, shown: dict[int, ApplicationStatus], **fields: Any) -> StatusesForm:
+        order = list(ApplicationStatus)
+        codes = "".join(STATUS_CODES[order.index(s)] for s in shown.values())
+        return cls(applications=list(shown), shown=codes, **fields)
+
+    def statuses(self) -> dict[int, ApplicationStatus]:
+        order = list(ApplicationStatus)
+        return {a: order[int(c)] for a, c in zip(self.applications, self.shown, strict=True)}
 
 
 class Origin(State):

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import BoltContext
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,7 +21,9 @@ from bot.db.engine import Database
 from bot.errors import DomainError
 from bot.mentees.dto import PersonRef
 from bot.mentees.service import mentee_choice
+from bot.replay import Replayed
 from handlers.blocks.lists import notice
+from handlers.response_url import post_response
 
 log = logging.getLogger("matchpath.slack")
 
@@ -87,12 +88,13 @@ class Reply:
 
     client: WebClient
     user_id: str
-    respond: Respond | None = None
+    response_url: str | None = None
     channel_id: str | None = None
 
     def __call__(self, payload: dict[str, Any]) -> None:
-        if self.respond is not None:
-            self.respond(**payload, response_type="ephemeral", replace_original=False)
+        if self.response_url:
+            message = {**payload, "response_type": "ephemeral", "replace_original": False}
+            post_response(self.response_url, message)
         elif self.channel_id and not self.channel_id.startswith("D"):
             self.client.chat_postEphemeral(channel=self.channel_id, user=self.user_id, **payload)
         else:
@@ -111,6 +113,7 @@ def apologise(reply: Reply, exc: BaseException, where: str) -> None:
         incident,
         type(exc).__name__,
         exc_info=exc,
+        extra={"incident": incident},
     )
     try:
         reply(notice(f"Sorry, something went wrong on our side (incident {incident})."))
@@ -124,6 +127,8 @@ def answering(reply: Reply, where: str) -> Iterator[None]:
     incident id (the log keeps the detail, the user never sees a traceback)."""
     try:
         yield
+    except Replayed:
+        log.warning("refused a replayed request (after its ack)")  # its copy was served
     except DomainError as exc:
         reply(notice(str(exc)))
     except Exception as exc:

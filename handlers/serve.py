@@ -1,4 +1,5 @@
-"""`matchpath serve`: the Bolt app over HTTP under waitress (or Socket Mode), plus /healthz.
+"""`matchpath serve`: the Bolt app over HTTP under waitress (or Socket Mode), plus /healthz;
+with `--workers N` (N > 1), N processes under gunicorn instead (handlers/prefork.py).
 
 Start: the database must open (else one line naming it, exit 1); Slack refusing a token is one
 line and exit 2; Slack not answering is not fatal (serve starts, /healthz says so, and the check
@@ -13,47 +14,32 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import threading
 from dataclasses import dataclass
-from types import FrameType
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.assessment.ruleset import load_ruleset
+from bot.clock import runtime_clock
 from bot.config import Settings
+from bot.errors import CliError
+from bot.startup import open_database
+from handlers.calendar_feed import CalendarFeeds
 from handlers.health import Health
 from handlers.http_server import EVENTS_PATH, HttpApp, WaitressServer
+from handlers.metrics import MetricsPage, prepare_metrics_dir
 from handlers.runtime_reminders import Ticker
-from handlers.shutdown import Deadline, Gate, ListenerPool
-from handlers.slack_link import LinkState, Probe, SlackWatch, bot_token_check
+from handlers.shutdown import Deadline, Gate, ListenerPool, wait_for_stop_signal
+from handlers.slack_link import (
+    LinkState,
+    SlackWatch,
+    bot_token_check,
+    refuse_rejected_token,
+    require_credentials,
+)
 from handlers.socket_mode import SocketModeLink, socket_mode_check
 
 log = logging.getLogger("matchpath.serve")
-
-
-def require_credentials(settings: Settings, *, socket_mode: bool) -> None:
-    from bot.cli import CliError
-
-    missing = [] if settings.slack_bot_token else ["SLACK_BOT_TOKEN"]
-    if not socket_mode and not settings.slack_signing_secret:
-        missing.append("SLACK_SIGNING_SECRET")
-    if missing:
-        raise CliError(
-            f"cannot serve: {' and '.join(missing)} not set (see the README, 'Connect to Slack')",
-            code=2,
-        )
-
-
-def refuse_rejected_token(found: Probe) -> None:
-    """A token Slack refuses at start is a setting to fix, not an outage to wait out."""
-    from bot.cli import CliError
-
-    if found.state is LinkState.TOKEN_REJECTED:
-        raise CliError(
-            f"cannot serve: Slack refused {found.setting} ({found.detail}); "
-            "set a valid token (see the README, 'Connect to Slack')",
-            code=2,
-        )
 
 
 @dataclass
@@ -69,12 +55,17 @@ class Running:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.assessment.ruleset import load_ruleset
-    from bot.cli import CliError, open_database, runtime_clock
-    from handlers.app import LISTENER_THREADS, build_app
+    from handlers.app import build_app, listener_pool
     from handlers.client import web_client
     from handlers.runtime import Deps
 
+    workers = getattr(args, "workers", None) or settings.workers
+    if workers < 1:
+        raise CliError(f"--workers must be 1 or more, not {workers}", code=2)
+    if workers > 1:
+        from handlers.supervise import serve_workers
+
+        return serve_workers(args, settings, workers)
     socket_mode = bool(settings.slack_app_token)
     require_credentials(settings, socket_mode=socket_mode)
     db = open_database(settings)
@@ -84,8 +75,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     deps = Deps(
         settings=settings, db=db, clock=runtime_clock(), ruleset=load_ruleset(settings.ruleset)
     )
-    listeners = ListenerPool(LISTENER_THREADS)
-    app = build_app(deps, client, listener_executor=listeners)
+    listeners = listener_pool(deps)
+    app = build_app(deps, client, listeners=listeners)
     gate = Gate()
     socket = None
     if settings.slack_app_token:
@@ -103,7 +94,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         db, watch, stopping=stopping.is_set, socket_connected=socket.connected if socket else None
     )
     slack = None if socket_mode else SlackRequestHandler(app, path=EVENTS_PATH)
-    front = HttpApp(health, gate, slack, settings.slack_signing_secret)
+    prepare_metrics_dir()
+    page = MetricsPage(db, token=settings.metrics_token)
+    calendars = CalendarFeeds(db, deps.clock, gate)
+    front = HttpApp(
+        health, gate, slack, settings.slack_signing_secret, metrics=page, calendars=calendars
+    )
     try:
         http = WaitressServer(front, host=args.host, port=settings.port, threads=args.threads)
     except OSError as exc:
@@ -118,23 +114,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         log.info("serving over Socket Mode; /healthz on http://%s:%s", args.host, settings.port)
     else:
         log.info("serving on http://%s:%s%s", args.host, settings.port, EVENTS_PATH)
-    _wait_for_stop_signal(stopping)
+    wait_for_stop_signal(stopping)
     if _stop(running, Deadline(settings.shutdown_seconds)):
         return 0
     # Work still running on other threads would hold the interpreter past the bound: leave now.
     logging.shutdown()
     os._exit(1)
-
-
-def _wait_for_stop_signal(stopping: threading.Event) -> None:
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s: stopping", signal.Signals(signum).name)
-        stopping.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, on_signal)
-    while not stopping.wait(0.5):
-        pass
 
 
 def _stop(running: Running, deadline: Deadline) -> bool:

@@ -4,15 +4,33 @@ and Bolt's listener pool, which says when the work after each ack (the follow-up
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from types import FrameType
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
+log = logging.getLogger("matchpath.serve")
+
+
+def wait_for_stop_signal(stopping: threading.Event) -> None:
+    """Block until SIGTERM or SIGINT (Ctrl-C), which sets `stopping`."""
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        stopping.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    while not stopping.wait(0.5):
+        pass
 
 
 class Deadline:
@@ -67,18 +85,32 @@ class Gate:
 class ListenerPool(ThreadPoolExecutor):
     """Bolt's listener executor. A listener acks, and then its follow-up (the reply through
     response_url, a modal) runs on here after the HTTP answer has gone: so a stop waits for
-    this pool to be idle, not only for the HTTP requests."""
+    this pool to be idle, not only for the HTTP requests.
 
-    def __init__(self, max_workers: int) -> None:
+    Each task runs in a copy of the context it was submitted from (the request's thread), so
+    what the request's middleware left for its follow-up goes with it; `settle`, if given, runs
+    in that copy once the task is done (the replay guard's claim that no write took)."""
+
+    def __init__(self, max_workers: int, settle: Callable[[], object] | None = None) -> None:
         super().__init__(max_workers=max_workers, thread_name_prefix="listener")
         self._changed = threading.Condition()
         self._pending = 0
+        self._settle = settle
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         with self._changed:
             self._pending += 1
+        context = contextvars.copy_context()
+
+        def in_context() -> T:
+            try:
+                return context.run(fn, *args, **kwargs)
+            finally:
+                if self._settle is not None:
+                    context.run(self._settle)
+
         try:
-            future = super().submit(fn, *args, **kwargs)
+            future = super().submit(in_context)
         except BaseException:
             self._finished(None)
             raise

@@ -16,6 +16,8 @@ from enum import StrEnum
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import Settings
+from bot.errors import CliError
 from handlers.notifier import TRANSPORT, WORKSPACE
 
 log = logging.getLogger("matchpath.serve")
@@ -102,3 +104,24 @@ class SlackWatch:
             log.warning("Slack does not answer (%s); trying again with growing waits", found.detail)
         else:
             log.error("Slack refuses %s (%s)", found.setting, found.detail)
+
+
+def require_credentials(settings: Settings, *, socket_mode: bool) -> None:
+    missing = [] if settings.slack_bot_token else ["SLACK_BOT_TOKEN"]
+    if not socket_mode and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET")
+    if missing:
+        raise CliError(
+            f"cannot serve: {' and '.join(missing)} not set (see the README, 'Connect to Slack')",
+            code=2,
+        )
+
+
+def refuse_rejected_token(found: Probe) -> None:
+    """A token Slack refuses at start is a setting to fix, not an outage to wait out."""
+    if found.state is LinkState.TOKEN_REJECTED:
+        raise CliError(
+            f"cannot serve: Slack refused {found.setting} ({found.detail}); "
+            "set a valid token (see the README, 'Connect to Slack')",
+            code=2,
+        )

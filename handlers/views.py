@@ -7,6 +7,7 @@ service validates again (duplicates, permissions) inside one transaction.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,9 +20,13 @@ from bot.errors import DomainError, InvalidInput
 from bot.flags.service import Resolution, resolve_flag
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.dto import ProfileFields
-from bot.mentees.service import EnrolmentWithheld, enroll, log_item, update_profile
+from bot.mentees.enrolment import EnrolmentWithheld, enroll
+from bot.mentees.items import log_item
+from bot.mentees.service import update_profile
 from bot.people import PersonSettings, update_settings
 from bot.profile.schema import ProfileIn
+from bot.replay import Replayed
+from handlers.blocks.applications import STATUSES_FORM
 from handlers.blocks.forms import Form
 from handlers.blocks.lists import notice
 from handlers.blocks.modals import (
@@ -33,6 +38,7 @@ from handlers.blocks.modals import (
     item_model,
     parse_form,
 )
+from handlers.commands.applications import submit_statuses
 from handlers.ids import View
 from handlers.payloads import FlagRef, ItemForm, MenteeRef, Origin, ProfileForm, load_state
 from handlers.runtime import Deps, Reply, actor_of, apologise
@@ -41,6 +47,8 @@ CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,30}")
 
 # A submission handler returns the confirmation to send once the modal has closed.
 Submit = Callable[[Deps, Any, str, dict[str, Any]], str]
+
+log = logging.getLogger("matchpath.slack")
 
 
 def _profile(deps: Deps, actor: Any, metadata: str, values: dict[str, Any]) -> str:
@@ -120,6 +128,7 @@ SUBMISSIONS: dict[View, tuple[Submit, Form]] = {
     View.CHECKIN: (_checkin, CHECKIN_FORM),
     View.SETTINGS: (_settings, SETTINGS_FORM),
     View.FLAG_RESOLVE: (_resolve, RESOLVE_FORM),
+    View.APPLICATIONS: (submit_statuses, STATUSES_FORM),
 }
 
 
@@ -150,6 +159,10 @@ def _listener(deps: Deps, callback_id: str, submit: Submit, form: Form) -> Calla
             return
         except InvalidInput as exc:
             ack(response_action="errors", errors=_errors_at(exc, form, values))
+            return
+        except Replayed:
+            ack()
+            log.warning("refused a replayed request (after its ack)")  # its copy was served
             return
         except DomainError as exc:
             ack()

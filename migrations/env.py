@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import bot.models  # noqa: F401  (registers every table on the metadata)
+import bot.tables  # noqa: F401  (registers every table on the metadata)
 from bot.db.base import Base
 from bot.db.engine import make_engine
+from bot.db.scope import SCHEMA
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,11 +16,15 @@ target_metadata = Base.metadata
 
 def _run(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
+    schema = config.attributes.get("schema")
+    if schema is not None:
+        _into_schema(connection, schema)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        version_table_schema=schema,
     )
     if not sqlite:
         with context.begin_transaction():
@@ -38,6 +43,18 @@ def _run(connection: Connection) -> None:
                 raise RuntimeError(f"migration left {len(broken)} broken foreign keys")
     finally:
         _foreign_keys(connection, on=True)
+
+
+def _into_schema(connection: Connection, schema: str) -> None:
+    """A workspace's schema (PostgreSQL; bot/db/scope.py): created if new, and first on the
+    search path, so that the migrations' unqualified tables are made and altered in it (Alembic's
+    recipe for a schema per tenant)."""
+    if not SCHEMA.fullmatch(schema):
+        raise ValueError(f"{schema!r} is not a workspace schema")
+    connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    connection.exec_driver_sql(f'SET search_path TO "{schema}"')
+    connection.commit()  # the schema exists and the path holds for the migrations' transaction
+    connection.dialect.default_schema_name = schema
 
 
 def _foreign_keys(connection: Connection, *, on: bool) -> None:

@@ -1,8 +1,8 @@
 """The `sandbox` subcommand: `matchpath sandbox [--port N] [--fresh] [--dir PATH]`.
 
-`bot.cli` registers it; `python -m sandbox` runs the same thing without `bot.cli`. Only argparse
+`app.cli` registers it; `python -m sandbox` runs the same thing without `app.cli`. Only argparse
 is imported here: the sandbox itself (and the fake Slack with it) loads when the command runs, so
-`matchpath --help` stays quick and `bot/` never pulls in `sandbox/` on import.
+`matchpath --help` stays quick.
 """
 
 from __future__ import annotations

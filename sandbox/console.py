@@ -25,6 +25,7 @@ from sandbox.records import JsonObject, StoredView
 from sandbox.render import action_id, block_id, element_at
 from sandbox.simclock import ClockError, SimulatedClock
 from sandbox.timeline import (
+    Attached,
     ConsoleLog,
     Conversation,
     Item,
@@ -34,6 +35,7 @@ from sandbox.timeline import (
     count,
     items,
     locate,
+    shared_file,
 )
 from sandbox.view_state import RawFields, build_state
 
@@ -131,6 +133,16 @@ class Console:
             return found.name
         place = next((p for p in PLACES if p.id == some_id), None)
         return place.name if place is not None else None
+
+    def download(self, user_id: str | None, file_id: str) -> tuple[Attached, bytes]:
+        """A file shared where this person can see it, with its bytes."""
+        who = self.person(user_id)
+        visible = {c.channel_id for c in conversations_for(who, self.fake) if c.channel_id}
+        found = shared_file(self.fake, file_id, visible)
+        content = self.fake.workspace.file_content(file_id) if found is not None else None
+        if found is None or content is None:
+            raise ConsoleError(f"{who.name} has no such file.", 404)
+        return found, content
 
     # -- acting -----------------------------------------------------------------------------
 

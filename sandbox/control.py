@@ -19,19 +19,70 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.error import HTTPError
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sandbox.faults import FaultKind
+from sandbox.faults import FaultKind, Matcher
 from sandbox.records import JsonObject
 from sandbox.wire import SlackError
 
-if TYPE_CHECKING:
-    from sandbox.fake_slack import FakeSlack
-
 CONTROL_PREFIX = "/_fake/"
+
+
+class Scriptable(Protocol):
+    """What the control endpoints do to a fake Slack (`sandbox.fake_slack.FakeSlack` is one).
+    Named here so that this module needs nothing from the server that calls it."""
+
+    def state(self) -> JsonObject: ...
+
+    def reset(self) -> None: ...
+
+    def add_user(
+        self,
+        user_id: str,
+        real_name: str,
+        tz: str = ...,
+        deleted: bool = ...,
+        *,
+        is_bot: bool = ...,
+        name: str = ...,
+        display_name: str = ...,
+    ) -> object: ...
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        is_private: bool = ...,
+        *,
+        is_archived: bool = ...,
+        is_member: bool = ...,
+    ) -> object: ...
+
+    def issue_trigger(self, user_id: str) -> str: ...
+
+    def issue_response_url(
+        self, channel_id: str, user_id: str, *, message_ts: str | None = ...
+    ) -> str: ...
+
+    def fail_next(
+        self,
+        method: str,
+        kind: FaultKind | str,
+        times: int = ...,
+        *,
+        error: str | None = ...,
+        retry_after: int = ...,
+        delay: float = ...,
+        status: int = ...,
+        match: Matcher | None = ...,
+    ) -> None: ...
+
+    def set_rate_limit(
+        self, method: str, per_second: float | None, *, per_channel: bool = ...
+    ) -> None: ...
 
 
 class _Spec(BaseModel):
@@ -83,7 +134,7 @@ class ResponseUrlSpec(_Spec):
     message_ts: str | None = None
 
 
-def handle_control(fake: FakeSlack, verb: str, name: str, body: bytes) -> tuple[int, JsonObject]:
+def handle_control(fake: Scriptable, verb: str, name: str, body: bytes) -> tuple[int, JsonObject]:
     """Serve `/_fake/<name>`; returns the HTTP status and JSON body."""
     if verb == "GET" and name == "state":
         return 200, fake.state()
@@ -99,7 +150,7 @@ def handle_control(fake: FakeSlack, verb: str, name: str, body: bytes) -> tuple[
         return 400, {"ok": False, "error": error.code}
 
 
-def _fail(fake: FakeSlack, raw: object) -> JsonObject:
+def _fail(fake: Scriptable, raw: object) -> JsonObject:
     spec = FailSpec.model_validate(raw)
     fake.fail_next(
         spec.method,
@@ -114,13 +165,13 @@ def _fail(fake: FakeSlack, raw: object) -> JsonObject:
     return {}
 
 
-def _rate_limit(fake: FakeSlack, raw: object) -> JsonObject:
+def _rate_limit(fake: Scriptable, raw: object) -> JsonObject:
     spec = RateLimitSpec.model_validate(raw)
     fake.set_rate_limit(spec.method, spec.per_second, per_channel=spec.per_channel)
     return {}
 
 
-def _user(fake: FakeSlack, raw: object) -> JsonObject:
+def _user(fake: Scriptable, raw: object) -> JsonObject:
     spec = UserSpec.model_validate(raw)
     fake.add_user(
         spec.id,
@@ -134,7 +185,7 @@ def _user(fake: FakeSlack, raw: object) -> JsonObject:
     return {}
 
 
-def _channel(fake: FakeSlack, raw: object) -> JsonObject:
+def _channel(fake: Scriptable, raw: object) -> JsonObject:
     spec = ChannelSpec.model_validate(raw)
     fake.add_channel(
         spec.id,
@@ -146,23 +197,23 @@ def _channel(fake: FakeSlack, raw: object) -> JsonObject:
     return {}
 
 
-def _trigger(fake: FakeSlack, raw: object) -> JsonObject:
+def _trigger(fake: Scriptable, raw: object) -> JsonObject:
     spec = TriggerSpec.model_validate(raw)
     return {"trigger_id": fake.issue_trigger(spec.user_id)}
 
 
-def _response_url(fake: FakeSlack, raw: object) -> JsonObject:
+def _response_url(fake: Scriptable, raw: object) -> JsonObject:
     spec = ResponseUrlSpec.model_validate(raw)
     url = fake.issue_response_url(spec.channel_id, spec.user_id, message_ts=spec.message_ts)
     return {"response_url": url}
 
 
-def _reset(fake: FakeSlack, raw: object) -> JsonObject:
+def _reset(fake: Scriptable, raw: object) -> JsonObject:
     fake.reset()
     return {}
 
 
-_ACTIONS: dict[str, Callable[[FakeSlack, object], JsonObject]] = {
+_ACTIONS: dict[str, Callable[[Scriptable, object], JsonObject]] = {
     "fail": _fail,
     "rate_limit": _rate_limit,
     "users": _user,

@@ -23,6 +23,8 @@ from bot.db.migrate import upgrade
 from bot.models import Mentee
 from bot.roster.schema import Roster
 from bot.roster.service import import_roster
+from bot.subscriptions import install as install_subscribers
+from sandbox.demo_season import seed_season
 from sandbox.fake_slack import FakeSlack
 
 
@@ -59,6 +61,7 @@ class Person:
             return [*common, "/matchpath log letter", "/matchpath settings"]
         staff = [
             f"/matchpath flags{target}",
+            f"/matchpath list{target}",
             f"/matchpath plan{target}",
             f"/matchpath checkin{target}",
             "/matchpath settings",
@@ -250,6 +253,9 @@ def demo_roster(now: datetime) -> Roster:
                 "status": "open",
             },
         ],
+        # Applying this season when the calendar has one running: the counts and invitations
+        # come from her saved list's applications (sandbox/demo_season.py).
+        "cycles": _live_cycle(today, {}, None),
         # 178 days ago on a 180-day cadence: the checkpoint falls due in two days.
         "checkins": [
             {
@@ -534,7 +540,7 @@ def demo_roster(now: datetime) -> Roster:
     return Roster.model_validate({"admins": [ADMIN_ID], "mentors": mentors, "mentees": mentees})
 
 
-def _live_cycle(today: date, applications: dict[str, int], interviews: int) -> list[Any]:
+def _live_cycle(today: date, applications: dict[str, int], interviews: int | None) -> list[Any]:
     """A cycle in the season running today (submitted on its first day), or none between
     seasons, so the demo shows a mentee mid-season whenever the calendar allows."""
     calendar = load_ruleset().seasons
@@ -547,7 +553,7 @@ def _live_cycle(today: date, applications: dict[str, int], interviews: int) -> l
             "season": season,
             "submitted_on": dates.submission_opens.isoformat(),
             "applications": applications,
-            "interviews": interviews if today > dates.review_opens else 0,
+            "interviews": interviews if today > dates.review_opens or interviews is None else 0,
             "outcome": "pending",
         }
     ]
@@ -565,7 +571,10 @@ def seed(database_url: str, now: datetime) -> int:
             existing = session.scalar(select(func.count(Mentee.id))) or 0
         if existing:
             return 0
+        install_subscribers()  # the season's status changes reach the mentee's card
         with database.unit_of_work() as session:
-            return import_roster(session, actor=Actor.system(now), roster=demo_roster(now))
+            imported = import_roster(session, actor=Actor.system(now), roster=demo_roster(now))
+            seed_season(session, now=now, ruleset=load_ruleset())
+            return imported
     finally:
         database.dispose()

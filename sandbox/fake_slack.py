@@ -64,8 +64,11 @@ class FakeSlack:
         trigger_ttl: float | None = None,
         strict_channels: bool = False,
         clock: Callable[[], float] = time.time,
+        keep_alive: bool = False,
     ) -> None:
-        self._server = _Server((host, port), self)
+        # keep_alive: answer HTTP/1.1 and keep connections open between requests, as Slack does
+        # (the benchmarks measure clients that reuse them); HTTP/1.0, one request each, if not.
+        self._server = _Server((host, port), self, _KeepAliveHandler if keep_alive else _Handler)
         self.base_url = f"http://{host}:{self._server.server_port}"
         self.url = self.base_url + API_PREFIX
         self.workspace = Workspace(
@@ -195,6 +198,10 @@ class FakeSlack:
         """Answer 429 (with Retry-After) once `method` exceeds `per_second`; None lifts it."""
         self.faults.set_rate_limit(method, per_second, per_channel=per_channel)
 
+    def connections(self) -> int:
+        """How many TCP connections clients have opened to the fake so far."""
+        return self._server.connections
+
     def pending_faults(self, method: str | None = None) -> int:
         return self.faults.pending(method)
 
@@ -252,9 +259,16 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # a handler asleep in a `timeout` fault must not hold up stop()
     request_queue_size = 128  # socketserver's 5 drops bursts of connections: 1 s SYN retries
 
-    def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
+    def __init__(self, address: tuple[str, int], fake: FakeSlack, handler: type[_Handler]) -> None:
         self.fake = fake
-        super().__init__(address, _Handler)
+        self.connections = 0  # accepted so far (a kept-alive client opens few)
+        self._counting = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._counting:
+            self.connections += 1
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
@@ -264,6 +278,12 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeSlack/1.0"
+    # Keep-alive, as Slack: a client may send many calls over one connection (every answer
+    # carries its Content-Length).
+    protocol_version = "HTTP/1.1"
+    # An answer goes out as two writes (headers, then body): with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK of the headers, 40 ms per call on a kept connection.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
@@ -316,6 +336,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = self.server.fake.faults.take(method, params)
         if fault is not None and fault.kind is FaultKind.SLOW:
             if self.server.fake.stopping.wait(fault.delay):
+                self.close_connection = True
                 return  # the fake is shutting down: no one is waiting for this answer
             fault = None
         if fault is not None and fault.kind is not FaultKind.ACCEPT_THEN_DROP:
@@ -358,6 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         call = Call(method, params, accepted=False, error=code, status=status, fault=fault.kind)
         self.server.fake.workspace.record(call)
         if fault.kind is FaultKind.TIMEOUT and self.server.fake.stopping.wait(fault.delay):
+            self.close_connection = True
             return  # the fake is shutting down: no one is waiting for this answer
         self._send_json(status, _error_body(code), headers)
 
@@ -380,6 +402,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+class _KeepAliveHandler(_Handler):
+    protocol_version = "HTTP/1.1"
 
 
 def _error_body(code: str, messages: list[str] | None = None) -> JsonObject:

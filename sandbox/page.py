@@ -26,7 +26,7 @@ from sandbox.render import (
     render_modal,
     text_of,
 )
-from sandbox.timeline import BOT_NAME, Conversation, Item, ItemKind, Kind
+from sandbox.timeline import BOT_NAME, Attached, Conversation, Item, ItemKind, Kind
 
 ADVANCES = (("+1 hour", 3600), ("+1 day", 86400), ("+1 week", 7 * 86400))
 ROLE_GROUPS = ((Role.ADMIN, "Admin"), (Role.MENTOR, "Mentors"), (Role.MENTEE, "Mentees"))
@@ -143,6 +143,7 @@ def _item(screen: Screen, item: Item, *, reply: bool = False) -> str:
         body = plain_to_html(item.text, with_emoji=False)
     else:
         body = render_message(item.text, item.blocks, Context(item.source, screen.names))
+    body += "".join(_file_chip(screen, f) for f in item.files)
     thread = ""
     if item.replies:
         replies = "".join(_item(screen, r, reply=True) for r in item.replies)
@@ -212,6 +213,16 @@ def state_json(screen: Screen) -> JsonObject:
             "html": modal_html,
         }
     return state
+
+
+def _file_chip(screen: Screen, shared: Attached) -> str:
+    href = "/files/" + shared.id + "?" + urlencode({"as": screen.who.id})
+    size = f"{shared.size / 1024:.1f} KB" if shared.size >= 1024 else f"{shared.size} B"
+    return (
+        f'<div class="file"><a href="{esc(href)}" download="{esc(shared.name)}">'
+        f'&#128206; {esc(shared.title)}</a> <span class="file-meta">{esc(shared.name)} · '
+        f"{esc(size)}</span></div>"
+    )
 
 
 def _item_json(item: Item, names: Names) -> JsonObject:

@@ -55,7 +55,7 @@ class BotSupervisor:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(  # our interpreter, fixed argv  # nosec B603
-                [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"],
+                [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"],
                 cwd=self._cwd,
                 env=self._env,
                 stdin=subprocess.DEVNULL,

@@ -121,6 +121,16 @@ class ItemKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Attached:
+    """A file shared in a message, as the console offers it for download."""
+
+    id: str
+    name: str
+    title: str
+    size: int
+
+
+@dataclass(frozen=True)
 class Item:
     key: str
     ts: float
@@ -131,6 +141,7 @@ class Item:
     source: str  # the address a click in it carries: see `locate`
     replies: tuple[Item, ...] = field(default_factory=tuple)
     edited: bool = False
+    files: tuple[Attached, ...] = ()
 
     def count(self) -> int:
         return 1 + len(self.replies)
@@ -181,6 +192,7 @@ def _messages(messages: list[Message], names: Callable[[str], str | None]) -> li
             blocks=message.blocks,
             source=f"m|{message.channel}|{message.ts}",
             edited=message.edited_ts is not None,
+            files=tuple(_attached(f) for f in message.files or []),
         )
 
     replies: dict[str, list[Item]] = {}
@@ -194,6 +206,23 @@ def _messages(messages: list[Message], names: Callable[[str], str | None]) -> li
     # A reply whose parent is gone (deleted) still shows, at its own time.
     top += [orphan for orphans in replies.values() for orphan in orphans]
     return top
+
+
+def _attached(shared: JsonObject) -> Attached:
+    name = str(shared.get("name") or "file")
+    return Attached(
+        str(shared.get("id")), name, str(shared.get("title") or name), int(shared.get("size") or 0)
+    )
+
+
+def shared_file(fake: FakeSlack, file_id: str, channels: set[str]) -> Attached | None:
+    """The file if it was shared in one of `channels` (the ones the person is in)."""
+    for channel in channels:
+        for message in fake.messages(channel):
+            for shared in message.files or []:
+                if shared.get("id") == file_id:
+                    return _attached(shared)
+    return None
 
 
 def _record_item(record: Record) -> Item:

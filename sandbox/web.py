@@ -126,7 +126,11 @@ class _Handler(BaseHTTPRequestHandler):
             return  # the browser left (a navigation mid-request): no one to answer
         except Exception:
             incident = uuid.uuid4().hex[:8]
-            log.exception("console error (incident %s); the details are in console.log", incident)
+            log.exception(
+                "console error (incident %s); the details are in console.log",
+                incident,
+                extra={"incident": incident},
+            )
             self._problem(
                 f"Something went wrong in the sandbox console (incident {incident}); "
                 "the terminal running it has the details.",
@@ -155,6 +159,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"ok": True, "people": people})
         elif path == "/api/status":
             self._json(200, self.server.app.status())
+        elif path.startswith("/files/"):
+            shared, content = console.download(query.get("as"), path.removeprefix("/files/"))
+            self._send_download(shared.name, content)
         elif path.startswith("/static/"):
             self._static(path.removeprefix("/static/"))
         elif path == "/favicon.ico":
@@ -228,9 +235,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, body: JsonObject) -> None:
         self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8")
 
-    def _send(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_download(self, name: str, data: bytes) -> None:
+        # The name is the bot's; quoted with anything outside plain ASCII dropped.
+        safe = "".join(c for c in name if c.isascii() and c.isprintable() and c not in '"\\')
+        self._send(200, data, "application/octet-stream", f'attachment; filename="{safe}"')
+
+    def _send(
+        self, status: int, data: bytes, content_type: str, disposition: str | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if disposition is not None:
+            self.send_header("Content-Disposition", disposition)
         self.send_header("Content-Length", str(len(data)))
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)

@@ -145,7 +145,7 @@ class BotProcess:
         # Appended to: a restarted bot keeps one log, and every line of it is checked.
         self.log_from = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the process's life)
-        argv = [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1"]
+        argv = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1"]
         self.process = subprocess.Popen(
             argv if self.scheduler else [*argv, "--no-scheduler"],
             cwd=ROOT,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.db.engine import Database
+from bot.subscriptions import install
 from tests.botproc import WRITTEN_LOGS, assert_log_is_clean
 from tests.databases import DatabaseFactory, backends
 
@@ -23,6 +24,12 @@ def bot_logs_hold_no_secrets() -> Iterator[None]:
     yield
     for path, planted in WRITTEN_LOGS.items():
         assert_log_is_clean(path, planted)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def domain_event_subscribers() -> None:
+    """The subscribers every process of the bot installs at start-up (the dashboards)."""
+    install()
 
 
 @pytest.fixture(scope="session", params=backends())

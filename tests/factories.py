@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, resolve_actor
-from bot.mentees.service import assign, enroll
+from bot.mentees.enrolment import assign, enroll
 from bot.people import ensure_person
 from bot.profile.schema import ProfileIn
 

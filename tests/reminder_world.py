@@ -17,7 +17,7 @@ from bot.assessment.ruleset import Ruleset, load_ruleset
 from bot.clock import FixedClock
 from bot.db.engine import Database
 from bot.models import Delivery, Person
-from bot.reminders.dispatcher import DispatchConfig
+from bot.outbox.dispatch import DispatchConfig
 from bot.reminders.sweep import SweepReport, run_sweep
 from bot.vocab import DeliveryState
 from handlers.notifier import EVENT_TYPE, SlackNotifier

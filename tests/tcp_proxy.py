@@ -1,11 +1,17 @@
 """A TCP proxy a test can cut and restore: the database "disappears" for the process behind it
-(open connections die, new ones are refused) without stopping the shared PostgreSQL server."""
+(open connections die, new ones are refused) without stopping the shared PostgreSQL server.
+
+`RoundRobinProxy` is the reverse proxy of the deployment (deploy/Caddyfile) in miniature: each
+new connection goes to the next of several upstreams, and one that refuses the connection is
+skipped for the next, so a request that never reached a replica is tried on another."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import threading
+from collections import Counter
 from types import TracebackType
 
 
@@ -53,9 +59,8 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:
                 return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
+            upstream = self._connect()
+            if upstream is None:
                 client.close()
                 continue
             upstream.settimeout(None)
@@ -63,6 +68,36 @@ class TcpProxy:
                 self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+    def _connect(self) -> socket.socket | None:
+        try:
+            return socket.create_connection(self.target, timeout=5)
+        except OSError:
+            return None
+
+
+class RoundRobinProxy(TcpProxy):
+    """Each new connection to the next upstream in turn; `connections` counts them per port."""
+
+    def __init__(self, targets: list[tuple[str, int]]) -> None:
+        super().__init__(*targets[0])
+        self.targets = targets
+        self._turn = itertools.cycle(range(len(targets)))
+        self.connections: Counter[int] = Counter()
+
+    def _connect(self) -> socket.socket | None:
+        with self._lock:
+            first = next(self._turn)
+        for step in range(len(self.targets)):
+            host, port = self.targets[(first + step) % len(self.targets)]
+            try:
+                upstream = socket.create_connection((host, port), timeout=5)
+            except OSError:
+                continue  # not listening (stopping, restarting): the next one
+            with self._lock:
+                self.connections[port] += 1
+            return upstream
+        return None
 
 
 def _pipe(source: socket.socket, sink: socket.socket) -> None:

@@ -12,27 +12,21 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.assessment.ruleset import load_ruleset
-from bot.assessment.service import assess_mentee
 from bot.errors import AccessDenied, Conflict
 from bot.flags.service import list_flags
+from bot.mentees.assessments import assess_mentee
 from bot.mentees.checkins import CheckInCreate, record_check_in
 from bot.mentees.dto import ProfileFields
+from bot.mentees.enrolment import EnrolmentWithheld, assign, enroll, enrolment_check
+from bot.mentees.items import log_item
 from bot.mentees.milestones import MilestoneCreate, add_milestones, list_milestones
-from bot.mentees.service import (
-    EnrolmentWithheld,
-    assign,
-    enroll,
-    enrolment_check,
-    forget,
-    get_mentee,
-    log_item,
-    mentee_choice,
-    update_profile,
-)
+from bot.mentees.service import forget, get_mentee, mentee_choice, update_profile
 from bot.models import AuditEvent
 from bot.plans.service import preview_plan, save_plan
 from bot.profile.schema import LetterIn
+from bot.roster.schema import Roster
 from bot.roster.service import export_roster
+from bot.roster.update import update_roster
 from bot.vocab import AuditOutcome
 from tests.factories import build_programme, profile
 
@@ -63,6 +57,7 @@ CALLS: dict[str, Call] = {
     "flags": lambda s, a: list_flags(s, actor=a, slack_user_id=TARGET),
     "save_plan": lambda s, a: save_plan(s, actor=a, slack_user_id=TARGET, ruleset=load_ruleset()),
     "export": lambda s, a: export_roster(s, actor=a, mentee_slack_id=TARGET),
+    "update": lambda s, a: update_roster(s, actor=a, roster=Roster()),
     "forget": lambda s, a: forget(s, actor=a, slack_user_id=TARGET),
     "assign": lambda s, a: assign(s, actor=a, mentee_slack_id=TARGET, mentor_slack_id="UMENTOR2"),
     "checkin": lambda s, a: record_check_in(
@@ -70,7 +65,7 @@ CALLS: dict[str, Call] = {
     ),
 }
 # Who may do what to UMENTEE1 (mentored by UMENTOR1).
-ADMIN_ONLY = {"export", "forget", "assign"}
+ADMIN_ONLY = {"export", "update", "forget", "assign"}
 ALLOWED = {
     "admin": set(CALLS),
     "mentor": set(CALLS) - ADMIN_ONLY,

@@ -16,7 +16,7 @@ def matchpath(
     *args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "app", *args],
         input=stdin,
         cwd=cwd,
         capture_output=True,

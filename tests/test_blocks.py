@@ -30,7 +30,7 @@ from handlers.blocks.modals import (
     settings_modal,
 )
 from handlers.blocks.profile import profile_card
-from handlers.commands.parse import Sub
+from handlers.ids import Sub
 from tests.advice_cases import Case, load_cases
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.test_assessment_golden import example

@@ -17,7 +17,7 @@ from tests.databases import DatabaseFactory
 def run_cli(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATCHPATH_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *argv],
+        [sys.executable, "-m", "app", *argv],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,

@@ -30,7 +30,7 @@ TARIQ = ROOT / "examples" / "profiles" / "tariq-j1-prelim.json"
 
 def matchpath(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "app", *args],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,
@@ -166,7 +166,7 @@ def stdout_to_a_gone_reader(args: list[str], env: dict[str, str] | None = None) 
     os.close(reader)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "app", *args],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
             stdout=writer,

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.commands.parse import LOG_KINDS, Command, Sub, UsageError, parse
+from handlers.commands.parse import LOG_KINDS, Command, UsageError, parse
+from handlers.ids import Sub
 
 mentions = st.from_regex(r"<@U[A-Z0-9]{4,10}(\|[a-z .]{0,12})?>", fullmatch=True)
 # Characters `str.isdigit()` accepts but `int()` refuses (superscripts, circled digits), digits

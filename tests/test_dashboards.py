@@ -19,7 +19,9 @@ from bot.dashboards.service import note_from_thread
 from bot.db.engine import Database
 from bot.mentees.checkins import list_check_ins
 from bot.mentees.dto import ProfileFields
-from bot.mentees.service import enroll, log_item, update_profile
+from bot.mentees.enrolment import enroll
+from bot.mentees.items import log_item
+from bot.mentees.service import update_profile
 from bot.models import DashboardCard, Flag, Mentee, Person
 from bot.people import ensure_person
 from bot.profile.schema import LetterIn, ProfileIn, ResearchIn

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from bot.access import Actor
 from bot.assessment.ruleset import load_ruleset
-from bot.db.base import Base
 from bot.db.engine import Database
 from bot.models import (
     ApplicationCycle,
@@ -29,6 +28,7 @@ from bot.models import (
     Person,
 )
 from bot.roster.service import import_roster, parse_roster
+from bot.tables import metadata as every_table
 from bot.vocab import AuditOutcome
 from handlers.ids import Action
 from handlers.payloads import FlagRef, MenteeRef
@@ -105,7 +105,7 @@ def rows(db: Database) -> dict[str, int]:
     with db.read_only() as session:
         return {
             name: session.scalar(select(func.count()).select_from(table)) or 0
-            for name, table in Base.metadata.tables.items()
+            for name, table in every_table.tables.items()
             if name != "seen_request"
         }
 

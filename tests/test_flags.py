@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor, resolve_actor
 from bot.assessment.ruleset import load_ruleset
+from bot.flags.evaluation import conditions
 from bot.flags.service import Resolution, resolve_flag, snooze_flag
-from bot.mentees.service import enroll, log_item
+from bot.flags.sweep import evaluate_flags
+from bot.mentees.enrolment import enroll
+from bot.mentees.items import log_item
 from bot.models import Flag, Mentee
 from bot.profile.schema import ProfileIn, ResearchIn
-from bot.reminders.flagger import conditions, evaluate_flags
 from bot.vocab import FlagState
 from tests.factories import build_programme
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from bot.access import Actor, resolve_actor
 from bot.db.engine import Database
 from bot.errors import AccessDenied
+from bot.mentees.enrolment import assign, enroll
 from bot.mentees.milestones import MilestoneCreate, add_milestones
-from bot.mentees.service import assign, enroll, forget, get_mentee
+from bot.mentees.service import forget, get_mentee
 from bot.models import AuditEvent, Mentee, Milestone, Person
 from bot.roster.service import export_roster
 from tests.factories import build_programme, profile

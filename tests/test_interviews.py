@@ -13,10 +13,11 @@ from bot.access import Actor, resolve_actor
 from bot.assessment.ruleset import load_ruleset
 from bot.errors import AccessDenied, InvalidInput
 from bot.mentees.cycles import record_interviews
-from bot.mentees.service import log_item
+from bot.mentees.items import log_item
 from bot.models import ApplicationCycle, AuditEvent
 from bot.profile.schema import CycleIn
-from handlers.commands.parse import Sub, UsageError, parse
+from handlers.commands.parse import UsageError, parse
+from handlers.ids import Sub
 from tests.factories import build_programme
 
 RULESET = load_ruleset()

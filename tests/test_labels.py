@@ -23,13 +23,10 @@ from bot.assessment.text import render_text
 from bot.dashboards.card import build_card
 from bot.dashboards.outbox import set_dashboard_channel
 from bot.dashboards.service import share_assessment
-from bot.mentees.service import (
-    ProfileItem,
-    describe_item,
-    enroll,
-    get_mentee,
-    list_mentees,
-)
+from bot.events import publish
+from bot.mentees.enrolment import enroll
+from bot.mentees.items import ProfileItem, describe_item
+from bot.mentees.service import get_mentee, list_mentees
 from bot.models import Delivery, Mentee, Person
 from bot.profile.schema import ProfileIn
 from bot.vocab import (
@@ -232,6 +229,7 @@ def surfaces(session: Session, system: Actor, profiles: list[ProfileIn]) -> list
         ]
         shown += [notice(f"Logged for <@{slack_id}>: {describe_item(i)}.") for i in items]
     shown.append(home_view(HomeData(roster=list_mentees(session, actor=system)), today=TODAY))
+    publish(session)  # the thread lines the enrolments emitted, as their commit would plan
     lines = session.scalars(select(Delivery.body).where(Delivery.body.is_not(None))).all()
     assert lines
     shown += [thread_line(body) for body in lines if body]
@@ -257,7 +255,7 @@ def test_counts_of_one_are_singular(session: Session, system: Actor) -> None:
 
 
 def test_import_says_one_admin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.cli import main
+    from app.cli import main
 
     roster = {
         "admins": ["UADMIN1"],

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 SOURCES = [
     p
-    for d in ("handlers", "bot", "sandbox")
+    for d in ("app", "handlers", "bot", "sandbox")
     for p in (ROOT / d).rglob("*.py")
     if "sandbox" not in p.parts
 ]

@@ -70,7 +70,7 @@ class Deployment:
         if channel:
             env["MATCHPATH_MENTORS_CHANNEL"] = channel
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "app", *args],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from bot.db.engine import Database
-from bot.reminders.ratelimit import block, take
+from bot.outbox.ratelimit import block, take
 
 WALL = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -21,9 +21,10 @@ from bot.assessment.ruleset import load_ruleset
 from bot.clock import FixedClock
 from bot.db.engine import Database
 from bot.models import Delivery
-from bot.reminders.dispatcher import DispatchConfig, Dispatcher
+from bot.outbox.dispatch import DispatchConfig
 from bot.reminders.planner import plan
 from bot.reminders.schedule import schedule
+from bot.reminders.sweep import dispatcher_for
 from bot.roster.schema import Roster
 from bot.roster.service import import_roster
 from sandbox.fake_slack import FakeSlack
@@ -60,7 +61,7 @@ def sweeps_at_once(
     stamp = at.isoformat().replace("+00:00", "Z")
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp],
+            [sys.executable, "-m", "app", "sweep", "--now", stamp],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -116,7 +117,7 @@ def test_two_threads_on_sqlite(db_factory: DatabaseFactory) -> None:
         def run() -> None:
             try:
                 reports.append(
-                    Dispatcher(db, world.notifier, world.clock, world.ruleset, config).run()
+                    dispatcher_for(db, world.notifier, world.clock, world.ruleset, config).run()
                 )
             except BaseException as exc:
                 errors.append(exc)
@@ -328,7 +329,7 @@ def test_two_instances_pausing_the_workspace_at_once(db_factory: DatabaseFactory
             )
 
         def dispatch() -> bool:
-            return Dispatcher(db, w.notifier, w.clock, w.ruleset, FAST).run().paused
+            return dispatcher_for(db, w.notifier, w.clock, w.ruleset, FAST).run().paused
 
         assert held_meanwhile(db, paused_by_the_other, dispatch) is True
     db.dispose()
@@ -337,8 +338,8 @@ def test_two_instances_pausing_the_workspace_at_once(db_factory: DatabaseFactory
 def test_a_flag_raised_while_another_transaction_raises_it(db_factory: DatabaseFactory) -> None:
     if db_factory.backend != "postgresql":
         pytest.skip("SQLite has one writer at a time")
+    from bot.flags.sweep import evaluate_flags
     from bot.models import Flag, Mentee
-    from bot.reminders.flagger import evaluate_flags
 
     db = Database(db_factory.new())
     seed_due_milestones(db, count=1, due_on=NOON.date(), now=NOON - timedelta(days=400))

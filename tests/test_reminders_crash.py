@@ -56,7 +56,7 @@ def sweep(
         env["MATCHPATH_CRASH_AT"] = crash
     stamp = at.isoformat().replace("+00:00", "Z")
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp],
+        [sys.executable, "-m", "app", "sweep", "--now", stamp],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -12,15 +12,15 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.db.engine import Database
+from bot.mentees.enrolment import enroll
 from bot.mentees.milestones import MilestoneCreate, add_milestones
-from bot.mentees.service import enroll
 from bot.models import Delivery, WorkspacePause
+from bot.outbox.reaper import reap
 from bot.people import PersonSettings, update_settings
 from bot.profile.schema import ProfileIn
-from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.planner import plan
-from bot.reminders.reaper import reap
 from bot.reminders.schedule import schedule
+from bot.reminders.sweep import couriers_for, dispatcher_for
 from handlers.notifier import SlackNotifier
 from sandbox.fake_slack import FakeSlack
 from tests.databases import DatabaseFactory
@@ -112,7 +112,7 @@ def test_dropped_connection_is_reconciled_not_resent(fault_world: World) -> None
     w.fake.fail_next("chat.postMessage", "accept_then_drop", times=1)
     w.sweep()
     w.clock.advance(timedelta(seconds=40))
-    report = reap(w.db, w.notifier, w.clock)
+    report = reap(w.db, couriers_for(w.notifier, w.ruleset), w.clock)
     assert report.found_sent == 1
     assert report.requeued == 0
     assert_each_once(w, 3)
@@ -161,7 +161,7 @@ def test_connection_refused_retries_later(fault_world: World) -> None:
     with w.db.unit_of_work() as s:
         plan(s, now=w.clock.now(), ruleset=w.ruleset)
         schedule(s, now=w.clock.now(), ruleset=w.ruleset)
-    report = Dispatcher(w.db, closed, w.clock, w.ruleset, w.config).run()
+    report = dispatcher_for(w.db, closed, w.clock, w.ruleset, w.config).run()
     assert report.retry == 3
     assert report.sent == 0
     assert set(states(w).values()) == {"retry_wait"}

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from bot.assessment.ruleset import load_ruleset
 from bot.db.engine import Database
 from bot.models import Delivery
-from bot.reminders.dispatcher import DispatchConfig
+from bot.outbox.dispatch import DispatchConfig
 from bot.reminders.planner import plan
 from bot.reminders.schedule import schedule
 from sandbox.fake_slack import FakeSlack
@@ -55,7 +55,7 @@ class Drill:
 
     def command(self, minutes: int = 0) -> list[str]:
         stamp = (NOON + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
-        return [sys.executable, "-m", "bot.cli", "sweep", "--now", stamp]
+        return [sys.executable, "-m", "app", "sweep", "--now", stamp]
 
     def env(self, freeze: str | None = None) -> dict[str, str]:
         env = {

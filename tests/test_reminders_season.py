@@ -16,8 +16,8 @@ from bot.assessment.ruleset import load_ruleset
 from bot.assessment.season import SeasonDates
 from bot.db.engine import Database
 from bot.mentees.checkins import CheckInCreate, record_check_in
+from bot.mentees.enrolment import enroll
 from bot.mentees.milestones import MilestoneCreate, add_milestones, set_milestone_status
-from bot.mentees.service import enroll
 from bot.people import ensure_person, refresh_from_slack
 from bot.profile.schema import ProfileIn
 from bot.vocab import MilestoneStatus

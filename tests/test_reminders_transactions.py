@@ -14,12 +14,12 @@ from bot.access import Actor
 from bot.dashboards.outbox import set_dashboard_channel
 from bot.db.engine import Database
 from bot.mentees.dto import ProfileFields
+from bot.mentees.enrolment import enroll
 from bot.mentees.milestones import MilestoneCreate, add_milestones
-from bot.mentees.service import enroll, forget, update_profile
+from bot.mentees.service import forget, update_profile
 from bot.people import ensure_person
 from bot.profile.schema import ProfileIn
-from bot.reminders.ports import Notifier
-from bot.reminders.sweep import run_sweep
+from bot.reminders.sweep import Slack, run_sweep
 from sandbox.fake_slack import FakeSlack
 from tests.databases import DatabaseFactory
 from tests.reminder_world import FAST, World, world
@@ -44,7 +44,7 @@ class ConnectionWatch:
     """The real Slack notifier; at each call it notes how many of the process's database
     connections are checked out (inside a unit of work, at least one is)."""
 
-    def __init__(self, notifier: Notifier, db: Database) -> None:
+    def __init__(self, notifier: Slack, db: Database) -> None:
         self.notifier, self.db = notifier, db
         self.calls: list[tuple[str, int]] = []
 
@@ -77,7 +77,7 @@ def test_no_slack_call_inside_a_transaction(watched: tuple[World, ConnectionWatc
     w, watch = watched
 
     def sweep() -> None:
-        run_sweep(w.db, cast(Notifier, watch), w.clock, w.ruleset, FAST)
+        run_sweep(w.db, cast(Slack, watch), w.clock, w.ruleset, FAST)
         w.clock.advance(timedelta(seconds=40))
 
     with w.db.unit_of_work() as s:

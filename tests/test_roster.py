@@ -78,7 +78,7 @@ def test_a_reimport_names_the_entries_and_says_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Importing the same roster again: every enrolled entry named, and the way forward."""
-    from bot.cli import main
+    from app.cli import main
 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MATCHPATH_DATABASE_URL", f"sqlite:///{tmp_path / 'again.db'}")

@@ -62,7 +62,7 @@ DOMAIN_RULE_IDS = {
 
 def test_bundled_ruleset_holds_every_domain_rule() -> None:
     ruleset = load_ruleset()
-    assert (ruleset.name, ruleset.version) == ("matchpath-default", "2026.12.1")
+    assert (ruleset.name, ruleset.version) == ("matchpath-default", "2026.12.2")
     assert set(RULE_FIELDS) >= DOMAIN_RULE_IDS
     assert ruleset.rules.s2_below.below == 230
     assert ruleset.rules.apply_volume_nonus.min == 80
@@ -140,7 +140,7 @@ def test_a_programme_changes_a_number_without_code(tmp_path: Path) -> None:
         "strong: strong}",
         "base: {unknown: long_shot, screened: long_shot, below: long_shot, low: long_shot, "
         "solid: reach, strong: realistic}",
-    ).replace('version: "2026.12.1"', 'version: "local-1"')
+    ).replace('version: "2026.12.2"', 'version: "local-1"')
     path = tmp_path / "ours.yaml"
     path.write_text(text)
     ruleset = load_ruleset(path)

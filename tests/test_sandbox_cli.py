@@ -1,4 +1,4 @@
-"""The `sandbox` subcommand: its options, and that `bot.cli` can take it as an extra command."""
+"""The `sandbox` subcommand: its options, and that `app.cli` can take it as an extra command."""
 
 from __future__ import annotations
 
@@ -41,10 +41,10 @@ def test_a_bad_port_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[st
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_bot_cli_runs_it_as_an_extra_command() -> None:
-    # `bot.cli` registers it lazily, so that importing bot/ never imports sandbox/.
+def test_app_cli_runs_it_as_an_extra_command() -> None:
+    # `app.cli` registers it lazily: importing the command line loads no part of the sandbox.
     script = (
-        "import sys, bot.cli as cli\n"
+        "import sys, app.cli as cli\n"
         "assert not any(m == 'sandbox' or m.startswith('sandbox.') for m in sys.modules)\n"
         "raise SystemExit(cli.main(['sandbox', '--help']))\n"
     )

@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
+from sqlalchemy import select
 
+from bot.applications.funnel import funnels
+from bot.applications.models import Application, SavedList
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import load_ruleset
+from bot.db.engine import Database
+from bot.programmes.files import parse_programmes
+from bot.programmes.models import ProgrammeDataset
 from bot.vocab import CycleOutcome, Pathway, Verdict
 from sandbox.demo import MENTORS, PEOPLE, Role, demo_roster, register_in_fake, seed
+from sandbox.demo_season import PROGRAMMES
 from sandbox.fake_slack import FakeSlack
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -83,6 +90,44 @@ def test_seed_imports_once_then_keeps_the_data(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sandbox.db'}"
     assert seed(url, NOW) == 5
     assert seed(url, NOW + timedelta(days=3)) == 0
+
+
+@pytest.mark.parametrize(
+    ("now", "season", "funnel"),
+    [
+        # 2 November: sent on 2 September; invitations weekly from 30 September: 4 by now,
+        # the first one's interview on 21 October.
+        (NOW, 2027, {"applied": True, "invited": 4, "interviewed": 1}),
+        # Before programmes receive applications: the list is saved, nothing sent yet.
+        (datetime(2026, 8, 20, 12, 0, tzinfo=UTC), 2027, {"applied": False}),
+        # After Match Day, between seasons: the list aims at the next season, all planned.
+        (datetime(2027, 4, 1, 0, 0, tzinfo=UTC), 2028, {"applied": False}),
+    ],
+)
+def test_seed_loads_the_programmes_and_a_season_under_way(
+    tmp_path: Path, now: datetime, season: int, funnel: dict[str, object]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'sandbox.db'}"
+    seed(url, now)
+    database = Database(url)
+    try:
+        with database.read_only() as session:
+            datasets = session.execute(select(ProgrammeDataset.source, ProgrammeDataset.rows)).all()
+            seasons = set(session.scalars(select(Application.season)))
+            counts = funnels(session, season=season, mentees=[1])
+            saved = session.scalars(select(SavedList.programmes)).all()
+    finally:
+        database.dispose()
+    assert datasets == [("programmes.csv", len(parse_programmes(PROGRAMMES.read_bytes(), "csv")))]
+    assert seasons == {season}
+    maya = counts[1]
+    assert len(saved) == 1
+    assert maya.listed == saved[0] > 0
+    if funnel["applied"]:
+        assert maya.applied == int(maya.listed * 0.8)
+        assert (maya.invited, maya.interviewed) == (funnel["invited"], funnel["interviewed"])
+    else:
+        assert maya.applied == maya.invited == maya.interviewed == 0
 
 
 def test_every_person_and_channel_is_known_to_the_fake() -> None:

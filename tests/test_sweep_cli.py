@@ -37,7 +37,7 @@ def test_dry_run_then_real(db_factory: DatabaseFactory) -> None:
 
         def sweep(*extra: str) -> str:
             result = subprocess.run(
-                [sys.executable, "-m", "bot.cli", "sweep", "--now", "2026-03-10T12:00:00Z", *extra],
+                [sys.executable, "-m", "app", "sweep", "--now", "2026-03-10T12:00:00Z", *extra],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
@@ -63,7 +63,7 @@ def test_dry_run_then_real(db_factory: DatabaseFactory) -> None:
 
 def test_bad_now_is_one_line() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "sweep", "--now", "tuesday"],
+        [sys.executable, "-m", "app", "sweep", "--now", "tuesday"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, resolve_actor
-from bot.db.base import Base
 from bot.db.engine import Database
 from bot.errors import InvalidInput
+from bot.mentees.items import log_item
 from bot.mentees.milestones import MilestoneCreate, add_milestones
-from bot.mentees.service import log_item
 from bot.people import PersonSettings, valid_tz
 from bot.profile.schema import ExamIn, PracticeScoreIn, ProfileIn, UsceIn
+from bot.tables import metadata as every_table
 from tests.factories import J1_PRELIM, build_programme
 
 
@@ -25,7 +25,7 @@ def _row_counts(db: Database) -> dict[str, int]:
     with db.read_only() as session:
         return {
             name: session.scalar(select(func.count()).select_from(table)) or 0
-            for name, table in Base.metadata.tables.items()
+            for name, table in every_table.tables.items()
         }
 
 

@@ -20,12 +20,12 @@ from bot.assessment.dto import (
 )
 from bot.assessment.ecfmg_section import ecfmg_section
 from bot.assessment.facts import Facts, read_facts
-from bot.assessment.flags import red_flags, stagnation_flags
 from bot.assessment.glance import glance, record_problems
 from bot.assessment.next_steps import next_steps
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.strategy import plan_strategy
 from bot.assessment.wording import base_text, condition_text
+from bot.flags.rules import red_flags, stagnation_flags
 from bot.profile.schema import ProfileIn
 from bot.vocab import Effect, Pathway, Verdict
 

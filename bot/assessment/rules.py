@@ -159,10 +159,29 @@ class Volume(Rule):
     max: Annotated[int, Field(ge=1, le=1000)]
 
 
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class ListThresholds(Model):
+    """How a programme list places each programme in a tier (bot/programmes/listing.py)."""
+
+    few_imgs: Percent  # an IMG share under this: a reach for an IMG
+    img_friendly: Percent  # at or above: IMG-friendly (a safety when it went unfilled lately)
+    unfilled_seasons: Annotated[int, Field(ge=1, le=10)]  # "often reaches SOAP": the last N
+    screen_margin: Annotated[int, Field(ge=0, le=50)]  # clearing a screen by less: a reach
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.few_imgs > self.img_friendly:
+            raise ValueError("few_imgs must not be above img_friendly")
+        return self
+
+
 class Tiers(Rule):
     reach: Annotated[float, Field(ge=0, le=1)]
     core: Annotated[float, Field(ge=0, le=1)]
     safety: Annotated[float, Field(ge=0, le=1)]
+    programmes: ListThresholds
 
     @model_validator(mode="after")
     def _sum(self) -> Self:

@@ -138,6 +138,14 @@ class PlanTemplate(Model):
     items: list[PlanItemRule]
 
 
+class ApplicationReminders(Model):
+    """When a season's application reminders go, before the calendar's dates (the submission
+    day and the interview check are the calendar's own, CYCLE-PHASES)."""
+
+    rank_list_days_before: Annotated[int, Field(ge=0, le=60)]
+    soap_days_before: Annotated[int, Field(ge=0, le=60)]
+
+
 class ReminderRules(Model):
     send_hour: Annotated[int, Field(ge=0, le=23)]
     lead_days: Annotated[int, Field(ge=1, le=60)]
@@ -148,6 +156,7 @@ class ReminderRules(Model):
         Literal["eras_opens", "submission_opens", "review_opens", "rank_deadline", "match_week"]
     ]
     expiry_days: dict[ReminderKind, Annotated[int, Field(ge=1, le=60)]]
+    applications: ApplicationReminders
 
     @model_validator(mode="after")
     def _every_kind(self) -> Self:

@@ -8,12 +8,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.applications.dto import SeasonFunnel
+from bot.applications.funnel import assessed_profiles, latest_funnels
 from bot.assessment.engine import assess
 from bot.assessment.outlook import alert_line, season_line
 from bot.assessment.ruleset import Ruleset
 from bot.models import CheckIn, Flag, Mentee, Milestone
 from bot.profile.schema import ExamIn
-from bot.profile.store import load_profiles
 from bot.vocab import (
     Exam,
     FlagState,
@@ -49,6 +50,7 @@ class CardView(BaseModel):
     previous_thread: str | None = None  # a link to the thread of a card that was deleted
     season: str = ""
     alert: str | None = None  # every route blocked, or ECFMG timing: said first
+    applications: SeasonFunnel | None = None  # the latest season's funnel, once there is a list
 
 
 def verdict_change(pathway: str, before: str, after: str) -> str:
@@ -66,7 +68,7 @@ def exam_summary(exams: list[ExamIn], exam: Exam) -> str:
 
 def build_card(session: Session, mentee: Mentee, *, ruleset: Ruleset, now: datetime) -> CardView:
     today = now.date()
-    profile = load_profiles(session, [mentee])[mentee.id]
+    profile = assessed_profiles(session, [mentee])[mentee.id]
     result = assess(profile, ruleset=ruleset, as_of=today)
     flags = list(
         session.scalars(
@@ -109,4 +111,5 @@ def build_card(session: Session, mentee: Mentee, *, ruleset: Ruleset, now: datet
         next_milestones=[f"{title} ({due})" for title, due in milestones],
         last_check_in=last.date() if last else None,
         next_check_in=since + timedelta(days=mentee.checkpoint_cadence_days),
+        applications=latest_funnels(session, mentees=[mentee.id]).get(mentee.id),
     )

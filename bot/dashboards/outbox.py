@@ -1,8 +1,10 @@
 """The dashboards' outbox: domain events become ledger rows (thread replies, card updates).
 
-Services call `record` when something a mentor should see happens; the dispatcher posts it.
-Every row has a dedupe key from its event, so a retried request or a second instance never
-posts the same line twice. Nothing is written when no dashboard channel is configured.
+The dashboards' event subscriber (bot/dashboards/subscriber.py) calls `record` when
+something a mentor should see happens; the outbox posts it through the dashboards' courier
+(bot/dashboards/courier.py). Every row has a dedupe key from its event (one function per kind
+below), so a retried request or a second instance never posts the same line twice. Nothing is
+written when no dashboard channel is configured.
 """
 
 from __future__ import annotations
@@ -14,17 +16,40 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor
 from bot.db.base import UTCDateTime
+from bot.db.sqldates import as_text
 from bot.db.upsert import insert_for
 from bot.models import AppSetting, DashboardCard, Delivery, Mentee, Milestone
-from bot.reminders.sqldates import as_text
-from bot.vocab import DeliveryState, MenteeStatus, MilestoneStatus
+from bot.outbox.keys import Key, Part, key
+from bot.outbox.ledger import plan_row, plan_rows
+from bot.vocab import DeliveryKind, DeliveryState, MenteeStatus, MilestoneStatus
 
 CHANNEL_SETTING = "dashboard_channel"
-REPLY = "dashboard_reply"
-CARD = "dashboard_card"  # creates the card (a new parent message)
-UPDATE = "dashboard_update"  # chat.update of the card, coalesced
+REPLY = DeliveryKind.DASHBOARD_REPLY
+CARD = DeliveryKind.DASHBOARD_CARD  # creates the card (a new parent message)
+UPDATE = DeliveryKind.DASHBOARD_UPDATE  # chat.update of the card, coalesced
+DELETE = DeliveryKind.DASHBOARD_DELETE
 COALESCE = timedelta(seconds=5)  # a burst of edits inside this window makes one update
 LIFETIME = timedelta(days=7)
+
+
+# -- each kind's dedupe key --------------------------------------------------------------------
+
+
+def card_key(mentee: Part, generation: Part) -> Key:
+    return key("card:", mentee, ":g", generation)
+
+
+def update_key(mentee: Part, version: Part) -> Key:
+    return key("card:", mentee, ":v", version)
+
+
+def reply_key(mentee: Part, *event: Part) -> Key:
+    """A line for the thread; `event` names what happened (unique per mentee)."""
+    return key("dash:", mentee, ":", *event)
+
+
+def delete_key(channel: Part, ts: Part) -> Key:
+    return key("delete:", channel, ":", ts)
 
 
 def dashboard_channel(session: Session) -> str | None:
@@ -47,9 +72,7 @@ def set_dashboard_channel(session: Session, channel_id: str, now: datetime) -> N
         for card in session.scalars(select(DashboardCard)):
             card.channel_id, card.previous_ts, card.ts = channel_id, None, None
             card.generation += 1
-            queue(
-                session, card.mentee_id, CARD, f"card:{card.mentee_id}:g{card.generation}", now, now
-            )
+            queue_card(session, card, now)
 
 
 def adopt_channel(session: Session, channel_id: str, now: datetime) -> str:
@@ -85,7 +108,7 @@ def record(session: Session, *, mentee_id: int, text: str, key: str, actor: Acto
         session,
         mentee_id,
         REPLY,
-        f"dash:{mentee_id}:{key}",
+        reply_key(mentee_id, key),
         now,
         now,
         body=f"{text} ({who(actor)})",
@@ -101,7 +124,7 @@ def touch(session: Session, card: DashboardCard, now: datetime) -> None:
         session,
         card.mentee_id,
         UPDATE,
-        f"card:{card.mentee_id}:v{card.version}",
+        update_key(card.mentee_id, card.version),
         now + COALESCE,
         now,
         version=card.version,
@@ -128,43 +151,54 @@ def ensure_card(session: Session, mentee_id: int, now: datetime) -> DashboardCar
             .on_conflict_do_nothing(index_elements=["mentee_id"])
             .returning(DashboardCard.mentee_id)
         )
-        if created is not None:
-            queue(session, mentee_id, CARD, f"card:{mentee_id}:g1", now, now)
         card = session.get_one(DashboardCard, mentee_id)
+        if created is not None:
+            queue_card(session, card, now)
     return card
+
+
+def queue_card(session: Session, card: DashboardCard, now: datetime) -> None:
+    """The creation of the card's current generation (a new parent message)."""
+    queue(
+        session,
+        card.mentee_id,
+        CARD,
+        card_key(card.mentee_id, card.generation),
+        now,
+        now,
+        generation=card.generation,
+    )
 
 
 def queue(
     session: Session,
     mentee_id: int,
-    kind: str,
-    key: str,
+    kind: DeliveryKind,
+    dedupe: Key,
     due: datetime,
     now: datetime,
     *,
     body: str | None = None,
     version: int | None = None,
+    generation: int | None = None,
 ) -> None:
-    values = {
-        "dedupe_key": key,
-        "kind": kind,
-        "recipient_id": None,
-        "mentee_id": mentee_id,
-        "body": body,
-        "version": version,
-        "anchor_date": now.date(),
-        "offset_days": 0,
-        "due_at": due,
-        "expires_at": now + LIFETIME,
-        "state": DeliveryState.PENDING,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-    session.execute(
-        insert_for(session, Delivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    plan_row(
+        session,
+        dedupe_key=dedupe.text(),
+        kind=kind,
+        recipient_id=None,
+        mentee_id=mentee_id,
+        body=body,
+        version=version,
+        generation=generation,
+        anchor_date=now.date(),
+        offset_days=0,
+        due_at=due,
+        expires_at=now + LIFETIME,
+        state=DeliveryState.PENDING,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -212,6 +246,7 @@ def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
         "kind",
         "mentee_id",
         "body",
+        "generation",
         "anchor_date",
         "offset_days",
         "due_at",
@@ -231,64 +266,43 @@ def plan_dashboards(session: Session, *, now: datetime) -> dict[str, int]:
         stamp,
         stamp,
     ]
-    new_cards = session.execute(
-        insert_for(session, Delivery)
-        .from_select(
-            columns,
-            select(
-                literal("card:", String)
-                + as_text(DashboardCard.mentee_id)
-                + literal(":g", String)
-                + as_text(DashboardCard.generation),
-                literal(CARD, String),
-                DashboardCard.mentee_id,
-                literal(None, String),
-                *fixed,
-            ).where(DashboardCard.ts.is_(None)),
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery.id)
+    new_cards = plan_rows(
+        session,
+        columns,
+        select(
+            card_key(DashboardCard.mentee_id, DashboardCard.generation).sql(),
+            literal(CARD.value, String),
+            DashboardCard.mentee_id,
+            literal(None, String),
+            DashboardCard.generation,
+            *fixed,
+        ).where(DashboardCard.ts.is_(None)),
     )
-    overdue = session.execute(
-        insert_for(session, Delivery)
-        .from_select(
-            columns,
-            select(
-                literal("dash:", String)
-                + as_text(Milestone.mentee_id)
-                + literal(":ms-over:", String)
-                + as_text(Milestone.id)
-                + literal(":v", String)
-                + as_text(Milestone.due_version),
-                literal(REPLY, String),
-                Milestone.mentee_id,
-                literal("Milestone overdue: ", String)
-                + Milestone.title
-                + literal(" (due ", String)
-                + as_text(Milestone.due_on)
-                + literal(")", String),
-                *fixed,
-            )
-            .join(
-                Mentee, and_(Mentee.id == Milestone.mentee_id, Mentee.status == MenteeStatus.ACTIVE)
-            )
-            .where(
-                Milestone.status == MilestoneStatus.OPEN,
-                Milestone.due_on < now.date(),
-                Milestone.due_on >= now.date() - timedelta(days=7),
-            ),
+    overdue = plan_rows(
+        session,
+        columns,
+        select(
+            reply_key(
+                Milestone.mentee_id, "ms-over:", Milestone.id, ":v", Milestone.due_version
+            ).sql(),
+            literal(REPLY.value, String),
+            Milestone.mentee_id,
+            literal("Milestone overdue: ", String)
+            + Milestone.title
+            + literal(" (due ", String)
+            + as_text(Milestone.due_on)
+            + literal(")", String),
+            literal(None, Integer),
+            *fixed,
         )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Delivery.id)
+        .join(Mentee, and_(Mentee.id == Milestone.mentee_id, Mentee.status == MenteeStatus.ACTIVE))
+        .where(
+            Milestone.status == MilestoneStatus.OPEN,
+            Milestone.due_on < now.date(),
+            Milestone.due_on >= now.date() - timedelta(days=7),
+        ),
     )
-    return {
-        "cards": created,
-        "card_posts": len(new_cards.all()),
-        "overdue_lines": len(overdue.all()),
-    }
-
-
-DELETE = "dashboard_delete"
+    return {"cards": created, "card_posts": new_cards, "overdue_lines": overdue}
 
 
 def erase_posts(session: Session, *, mentee_id: int, now: datetime) -> int:
@@ -308,24 +322,22 @@ def erase_posts(session: Session, *, mentee_id: int, now: datetime) -> int:
         if channel and ts:
             posts.add((channel, ts))
     for channel, ts in sorted(posts):
-        session.execute(
-            insert_for(session, Delivery)
-            .values(
-                dedupe_key=f"delete:{channel}:{ts}",
-                kind=DELETE,
-                recipient_id=None,
-                mentee_id=None,
-                channel_id=channel,
-                thread_ts=ts,
-                anchor_date=now.date(),
-                offset_days=0,
-                due_at=now,
-                expires_at=now + LIFETIME,
-                state=DeliveryState.PENDING,
-                attempts=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # The message to delete is kept where a post's target goes (channel, thread_ts).
+        plan_row(
+            session,
+            dedupe_key=delete_key(channel, ts).text(),
+            kind=DELETE,
+            recipient_id=None,
+            mentee_id=None,
+            channel_id=channel,
+            thread_ts=ts,
+            anchor_date=now.date(),
+            offset_days=0,
+            due_at=now,
+            expires_at=now + LIFETIME,
+            state=DeliveryState.PENDING,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
         )
     return len(posts)

@@ -8,13 +8,12 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, Capability, audit, require_admin
+from bot.access import Actor, Capability, audit, mentee_for, require_admin
 from bot.assessment.dto import Assessment
 from bot.dashboards.outbox import dashboard_channel, record, set_dashboard_channel
 from bot.db.upsert import insert_for
 from bot.errors import InvalidInput
 from bot.mentees.checkins import CheckInCreate, record_check_in
-from bot.mentees.service import mentee_for
 from bot.models import DashboardCard, Mentee, SlackEvent
 from bot.vocab import label
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -53,6 +53,25 @@ def enum_column(enum_cls: type[StrEnum], length: int = 32) -> Enum:
         validate_strings=True,
         name=enum_cls.__name__.lower(),
     )
+
+
+class EnumString(TypeDecorator[StrEnum]):
+    """A StrEnum stored by value in a VARCHAR with no CHECK constraint: values are checked in
+    Python on the way in and out, so a new member needs no migration (used where members are
+    expected to be added, such as the ledger's kinds)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[StrEnum], length: int = 32) -> None:
+        super().__init__(length)
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum_cls(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum_cls(value)
 
 
 class Base(DeclarativeBase):

@@ -16,15 +16,17 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db.scope import NoWorkspace, current_scope
 from bot.errors import DomainError
 from bot.private_files import create_private
 
@@ -128,18 +130,49 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class FirstWrite(Protocol):
+    """A step the next unit of work in this context takes first, inside its transaction (the
+    replay guard's record that a request was served: bot/replay.py `Claim`)."""
+
+    def within(self, session: Session) -> None: ...
+
+    def after_rollback(self, db: Database) -> None:
+        """The transaction it was taken in was rolled back: keep what must outlive that."""
+
+
+_first_write: ContextVar[FirstWrite | None] = ContextVar("matchpath_first_write", default=None)
+
+
+def leave_for_next_write(step: FirstWrite | None) -> None:
+    """Have the next unit of work in this context (or in a copy of it: a request's follow-up
+    on another thread) take `step` first; None clears what an earlier caller left. The caller
+    runs in a context of its own for the purpose (a request's: handlers/http_server.py)."""
+    _first_write.set(step)
+
+
+def pending_first_write() -> FirstWrite | None:
+    """The step no unit of work in this context has taken yet, if any."""
+    return _first_write.get()
+
+
 class Database:
     """Owns the engine and hands out units of work: one transaction, committed at the end."""
 
     def __init__(
-        self, url: str, *, timeouts: SessionTimeouts | None = None, **engine_kwargs: Any
+        self,
+        url: str,
+        *,
+        timeouts: SessionTimeouts | None = None,
+        per_workspace: bool = False,
+        **engine_kwargs: Any,
     ) -> None:
         self.url = url
         self.engine = make_engine(url, timeouts=timeouts or SessionTimeouts(), **engine_kwargs)
+        # Serving several workspaces, every session belongs to one (bot/db/scope.py): a session
+        # opened outside any workspace's scope is refused rather than given the default schema.
+        self.per_workspace = per_workspace
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
+        self._binds: dict[tuple[str | None, bool], Engine] = {}
         # SQLite has one write lock, and its busy handler sleeps in growing steps while
         # waiting for it. Threads of this process queue on a lock of ours instead, which
         # wakes the next one the moment it is free; other processes still meet the busy timeout.
@@ -156,15 +189,25 @@ class Database:
         """A write transaction: commits when the block ends, rolls back on any exception.
 
         An access denial is still audited: its audit row is written in a transaction of its
-        own after the rollback.
+        own after the rollback. A step left for this context's next write (`before_next_write`)
+        is taken first, inside the transaction.
         """
+        first = _first_write.get()
+        if first is not None:
+            _first_write.set(None)
         try:
-            with self._writing(), self._sessions() as session, session.begin():
+            bind = self._bind(read_only=False)
+            with self._writing(), self._sessions(bind=bind) as session, session.begin():
+                if first is not None:
+                    first.within(session)
                 yield session
-        except DomainError as exc:
-            if exc.after_rollback:
-                with self._writing(), self._sessions() as session, session.begin():
+        except BaseException as exc:
+            if isinstance(exc, DomainError) and exc.after_rollback:
+                bind = self._bind(read_only=False)
+                with self._writing(), self._sessions(bind=bind) as session, session.begin():
                     session.add_all(exc.after_rollback)
+            if first is not None:
+                first.after_rollback(self)
             raise
 
     @contextmanager
@@ -179,18 +222,41 @@ class Database:
     def read_only(self) -> Iterator[Session]:
         """A read transaction that never takes SQLite's write lock. Closing the session hands
         the connection back to the pool, which rolls it back; loaded rows stay readable."""
-        with self._read_sessions() as session:
+        with self._sessions(bind=self._bind(read_only=True)) as session:
             yield session
 
     @contextmanager
     def dry_run(self) -> Iterator[Session]:
         """A write transaction that is always rolled back (`sweep --dry-run`)."""
-        with self._writing(), self._sessions() as session:
+        with self._writing(), self._sessions(bind=self._bind(read_only=False)) as session:
             session.begin()
             try:
                 yield session
             finally:
                 session.rollback()
+
+    @contextmanager
+    def shared(self) -> Iterator[Session]:
+        """A write transaction on what every workspace shares (the registry of workspaces and
+        Slack's installations), in the default schema whatever the scope."""
+        with self._writing(), self._sessions() as session, session.begin():
+            yield session
+
+    def _bind(self, *, read_only: bool) -> Engine:
+        """The engine a session of the current workspace's scope is bound to: its schema put
+        into every statement, and the read-only mark for read sessions."""
+        scope = current_scope()
+        if scope is None and self.per_workspace:
+            raise NoWorkspace("this database serves several workspaces: a session needs one")
+        schema = scope.schema if scope is not None else None
+        bind = self._binds.get((schema, read_only))
+        if bind is None:
+            options: dict[str, Any] = {READ_ONLY: True} if read_only else {}
+            if schema is not None:
+                options["schema_translate_map"] = {None: schema}
+            bind = self.engine.execution_options(**options) if options else self.engine
+            self._binds[(schema, read_only)] = bind
+        return bind
 
     def dispose(self) -> None:
         self.engine.dispose()

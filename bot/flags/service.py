@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, Capability, authorize
-from bot.dashboards import outbox as dashboard
+from bot.access import Actor, Capability, authorize, mentee_for
 from bot.errors import InvalidInput
+from bot.events import FlagResolved, emit
 from bot.inputs import Prose
 from bot.mentees.dto import PersonRef
-from bot.mentees.service import mentee_for
 from bot.models import Flag, Mentee, MentorAssignment, Person
 from bot.vocab import FlagState
 
@@ -80,12 +79,15 @@ def resolve_flag(
     flag.resolved_reason = resolution.reason
     flag.resolved_by_id = actor.person_id
     session.flush()
-    dashboard.record(
+    emit(
         session,
-        mentee_id=flag.mentee_id,
-        key=f"flag-resolved:{flag.id}",
-        actor=actor,
-        text=f"Flag resolved: {flag.rule}: {resolution.reason}",
+        FlagResolved(
+            mentee_id=flag.mentee_id,
+            actor=actor,
+            flag_id=flag.id,
+            rule=flag.rule,
+            reason=resolution.reason,
+        ),
     )
     return _read(flag, _person(session, flag))
 

@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, Capability
-from bot.dashboards import outbox as dashboard
+from bot.access import Actor, Capability, mentee_for
+from bot.events import CheckInRecorded, emit
 from bot.inputs import Prose
 from bot.mentees.checkpoints import refresh_checkpoint
 from bot.mentees.dto import CheckInRead, PersonRef
-from bot.mentees.service import mentee_for
 from bot.models import CheckIn, Person
 
 
@@ -40,13 +39,14 @@ def record_check_in(
     )
     session.add(row)
     refresh_checkpoint(session, mentee)
-    wellbeing = " (asked about wellbeing)" if row.wellbeing_asked else ""
-    dashboard.record(
+    emit(
         session,
-        mentee_id=mentee.id,
-        key=f"checkin:{row.id}",
-        actor=actor,
-        text=f"Check-in recorded{wellbeing}",
+        CheckInRecorded(
+            mentee_id=mentee.id,
+            actor=actor,
+            check_in_id=row.id,
+            wellbeing_asked=row.wellbeing_asked,
+        ),
     )
     return check_in_read(session, row)
 

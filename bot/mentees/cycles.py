@@ -8,15 +8,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, Capability
+from bot.access import Actor, Capability, mentee_for
+from bot.applications.funnel import assessed_profiles
 from bot.assessment.dto import RuleNote
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import Ruleset
-from bot.dashboards import outbox as dashboard
 from bot.errors import InvalidInput
-from bot.mentees.service import mentee_for
+from bot.events import InterviewsCounted, emit
 from bot.models import ApplicationCycle
-from bot.profile.store import load_profiles
 
 MAX_INTERVIEWS = 500  # the cycle form's own bound
 
@@ -57,14 +56,13 @@ def record_interviews(
     cycle.interviews = count
     mentee.updated_at = actor.now
     session.flush()
-    dashboard.record(
+    emit(
         session,
-        mentee_id=mentee.id,
-        text=f"Interview invitations so far: {count} ({cycle.season} season)",
-        key=f"interviews:{cycle.id}:{count}:{actor.now.isoformat()}",
-        actor=actor,
+        InterviewsCounted(
+            mentee_id=mentee.id, actor=actor, cycle_id=cycle.id, season=cycle.season, count=count
+        ),
     )
-    profile = load_profiles(session, [mentee])[mentee.id]
+    profile = assessed_profiles(session, [mentee])[mentee.id]
     season = assess(profile, ruleset=ruleset, as_of=today).season
     step = next((n for n in season.steps if n.rule in ("CYCLE-PHASES", "SOAP")), None)
     return InterviewsRecorded(season=cycle.season, interviews=count, next_step=step)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.applications.dto import SeasonFunnel
 from bot.inputs import Line, Prose
 from bot.profile.schema import ProfileIn
 from bot.vocab import (
@@ -59,6 +60,7 @@ class MenteeRead(Frozen):
     mentors: list[PersonRef]
     last_check_in: datetime | None
     created_at: datetime
+    applications: SeasonFunnel | None = None  # the latest season's funnel, once there is a list
 
 
 class MenteeSummary(Frozen):

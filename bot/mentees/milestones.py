@@ -9,12 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, Capability, authorize
-from bot.dashboards import outbox as dashboard
+from bot.access import Actor, Capability, authorize, mentee_for
 from bot.errors import InvalidInput
+from bot.events import MilestoneAdded, MilestoneStatusChanged, emit
 from bot.inputs import DueDay, Line
 from bot.mentees.dto import MilestoneRead
-from bot.mentees.service import mentee_for
 from bot.models import Mentee, Milestone
 from bot.vocab import MilestoneStatus
 
@@ -59,12 +58,15 @@ def add_milestones(
     session.add_all(rows)
     session.flush()
     for row in rows:
-        dashboard.record(
+        emit(
             session,
-            mentee_id=mentee.id,
-            key=f"ms-add:{row.id}",
-            actor=actor,
-            text=f"Milestone added: {row.title} (due {row.due_on})",
+            MilestoneAdded(
+                mentee_id=mentee.id,
+                actor=actor,
+                milestone_id=row.id,
+                title=row.title,
+                due_on=row.due_on,
+            ),
         )
     return [milestone_read(row) for row in rows]
 
@@ -92,12 +94,15 @@ def set_milestone_status(
     milestone.status = status
     milestone.completed_on = actor.now.date() if status is MilestoneStatus.DONE else None
     session.flush()
-    dashboard.record(
+    emit(
         session,
-        mentee_id=milestone.mentee_id,
-        actor=actor,
-        key=f"ms-{status}:{milestone.id}:{actor.now.isoformat()}",
-        text=f"Milestone {status}: {milestone.title}",
+        MilestoneStatusChanged(
+            mentee_id=milestone.mentee_id,
+            actor=actor,
+            milestone_id=milestone.id,
+            title=milestone.title,
+            status=status,
+        ),
     )
     return milestone_read(milestone)
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, Capability, audit
+from bot.access import Actor, Capability, audit, mentee_for
+from bot.applications.funnel import assessed_profiles
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import Ruleset
 from bot.mentees.dto import MilestoneRead
 from bot.mentees.milestones import milestone_read
-from bot.mentees.service import mentee_for
 from bot.models import Mentee, Milestone
 from bot.plans.builder import PlanPreview, build_plan
-from bot.profile.store import load_profiles
 
 
 def preview_plan(
@@ -57,7 +56,7 @@ def save_plan(
 
 
 def _plan(session: Session, mentee: Mentee, *, actor: Actor, ruleset: Ruleset) -> PlanPreview:
-    profile = load_profiles(session, [mentee])[mentee.id]
+    profile = assessed_profiles(session, [mentee])[mentee.id]
     today = actor.now.date()
     return build_plan(
         profile, assess(profile, ruleset=ruleset, as_of=today), ruleset=ruleset, as_of=today

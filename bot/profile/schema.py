@@ -9,9 +9,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from bot.inputs import EARLIEST, LATEST, ExamDay, Line, PlannedExamDay, PracticeDay, dated
+from bot.inputs import (
+    EARLIEST,
+    LATEST,
+    ExamDay,
+    Line,
+    PlannedExamDay,
+    PracticeDay,
+    blank_is_none,
+    dated,
+)
 from bot.vocab import (
     ApplicantType,
     CycleOutcome,
@@ -71,7 +80,9 @@ class PracticeScoreIn(Item):
 class UsceIn(Item):
     kind: UsceKind
     specialty: Specialty
-    institution: Annotated[Line, Field(max_length=200)] | None = None
+    institution: Annotated[
+        Annotated[Line, Field(max_length=200)] | None, BeforeValidator(blank_is_none)
+    ] = None
     us: bool = True
     start: Annotated[date, dated("start date")]
     end: Annotated[date, dated("end date")] | None = None

@@ -7,14 +7,26 @@ serves loading, writing and export.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import union_all
 
 from bot.db.base import Base
 from bot.models import (
@@ -67,42 +79,62 @@ PROFILE_FIELDS = (
     "distinctive_story",
 )
 
-CHUNK = 500
+CHUNK = 500  # mentees per query: 7 x 500 parameters stay under both databases' limits
 
 
 def load_profiles(session: Session, mentees: Sequence[Mentee]) -> dict[int, ProfileIn]:
-    """Profiles of these mentees: one query per item table (per 500 mentees).
+    """Profiles of these mentees: one query for all their items (per 500 mentees).
 
-    Plain column rows, not ORM objects: this runs on every profile, assessment and card, and the
-    rows are only read.
+    This runs on every profile, assessment and card, so the items of all seven tables come back
+    in one round trip, each row as a JSON object keyed by the item's field names, in the order
+    each table defines (its rank within its mentee). The statement is built once per dialect.
     """
     items: dict[int, dict[str, list[BaseModel]]] = defaultdict(lambda: defaultdict(list))
     ids = [m.id for m in mentees]
-    for table in ITEM_TABLES:
-        for mentee_id, values in _rows(session, table, ids):
+    query = _items_query(session.get_bind().dialect.name)
+    for start in range(0, len(ids), CHUNK):
+        for tag, mentee_id, values in session.execute(query, {"ids": ids[start : start + CHUNK]}):
+            table = ITEM_TABLES[tag]
             items[mentee_id][table.field].append(table.item.model_validate(values))
     return {m.id: profile_of(m, items[m.id]) for m in mentees}
 
 
-def _rows(
-    session: Session, table: ItemTable, ids: list[int]
-) -> Iterable[tuple[int, dict[str, Any]]]:
-    model: Any = table.model
-    fields = list(table.item.model_fields)
-    columns = [getattr(model, name) for name in fields]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        query = (
-            select(model.mentee_id, *columns)
-            .where(model.mentee_id.in_(chunk))
-            .order_by(*_order(table))
+@cache
+def _items_query(dialect: str) -> Select[tuple[int, int, Any]]:
+    """UNION ALL of the item tables: (table's index, mentee id, the item as JSON)."""
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    branches = []
+    for tag, table in enumerate(ITEM_TABLES):
+        columns = cast(Table, table.model.__table__).c
+        fields = list(table.item.model_fields)
+        rank = func.row_number().over(
+            partition_by=columns.mentee_id, order_by=[columns[name] for name in table.order]
         )
-        for row in session.execute(query):
-            yield row[0], dict(zip(fields, row[1:], strict=True))
+        branches.append(
+            select(
+                literal_column(str(tag)).label("tag"),
+                columns.mentee_id.label("mentee_id"),
+                rank.label("rank"),
+                _json_object(dialect, [(name, columns[name]) for name in fields]).label("item"),
+            ).where(columns.mentee_id.in_(ids))
+        )
+    rows = union_all(*branches).subquery("items")
+    return select(rows.c.tag, rows.c.mentee_id, rows.c.item).order_by(
+        rows.c.tag, rows.c.mentee_id, rows.c.rank
+    )
 
 
-def _order(table: ItemTable) -> list[InstrumentedAttribute[Any]]:
-    return [getattr(table.model, name) for name in table.order]
+def _json_object(dialect: str, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+    """A JSON object built by the database. The keys are our own field names, written into
+    the SQL as literals: PostgreSQL cannot type a bound parameter inside json_build_object."""
+    args: list[ColumnElement[Any]] = []
+    for name, column in pairs:
+        args.append(literal_column(f"'{name}'"))
+        # SQLite keeps a JSON column as text: json() embeds it as an object, not a string.
+        nested = dialect == "sqlite" and isinstance(column.type, JSON)
+        args.append(func.json(column) if nested else column)
+    build = func.json_build_object if dialect == "postgresql" else func.json_object
+    return build(*args, type_=JSON)
 
 
 def profile_of(mentee: Mentee, items: dict[str, list[BaseModel]]) -> ProfileIn:

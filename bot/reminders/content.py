@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.applications.funnel import assessed_profiles
 from bot.assessment.engine import assess
 from bot.assessment.ruleset import Ruleset
 from bot.assessment.wording import pathway_name
@@ -25,11 +26,11 @@ from bot.models import (
     Person,
     ReminderOptOut,
 )
-from bot.profile.store import load_profiles
+from bot.reminders.application_notices import compose_application
 from bot.reminders.ports import Intent, Notice, NoticeButton
-from bot.vocab import FlagState, MenteeStatus, MilestoneStatus, ReminderKind, plural
+from bot.vocab import DeliveryKind, FlagState, MenteeStatus, MilestoneStatus, plural
 
-K = ReminderKind
+K = DeliveryKind
 
 
 def compose(
@@ -56,6 +57,8 @@ def compose(
             return _season(session, delivery, mentee, now.date(), ruleset)
         case K.FLAG_RAISED:
             return _flag(session, delivery, mentee, is_mentee, ruleset)
+        case K.SUBMISSION_DAY | K.FEW_INTERVIEWS | K.RANK_DEADLINE | K.SOAP_READY:
+            return compose_application(session, delivery, mentee, is_mentee, now.date(), ruleset)
     return None
 
 
@@ -136,7 +139,7 @@ def _season(
 ) -> Notice | None:
     if not mentee.targets:
         return None
-    event = d.dedupe_key.split(":")[2]
+    event = d.event or ""
     labels = {
         "eras_opens": "ERAS opens",
         "submission_opens": "Applications can be submitted",
@@ -144,7 +147,7 @@ def _season(
         "rank_deadline": "Rank lists are due",
         "match_week": "Match Week starts",
     }
-    profile = load_profiles(session, [mentee])[mentee.id]
+    profile = assessed_profiles(session, [mentee])[mentee.id]
     result = assess(profile, ruleset=ruleset, as_of=today)
     primary = result.pathway(result.strategy.primary)
     blocked = result.strategy.blocked

@@ -1,67 +1,15 @@
-"""The reminder machinery's view of Slack: a `Notifier` protocol and the outcomes of a send.
-
-Outcomes are named for what the ledger must do next, not for HTTP codes: the Slack adapter in
-handlers/ decides which Slack answer is which.
-"""
+"""What the reminders need from Slack: a person's DM (`DirectMessages`), and what a reminder
+says (`Notice`, its buttons and their `Intent`). The Slack adapter is handlers/notifier.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-if TYPE_CHECKING:
-    from bot.dashboards.card import CardView
-
-
-@dataclass(frozen=True)
-class Sent:
-    channel: str
-    ts: str
-
-
-@dataclass(frozen=True)
-class RetryLater:
-    """Certainly not delivered (rate limited, connection refused): send again later."""
-
-    after_seconds: float
-    reason: str
-
-
-@dataclass(frozen=True)
-class Uncertain:
-    """May have landed (timeout, 5xx, dropped connection): reconcile before any retry."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Permanent:
-    """Will never work (user gone, cannot DM): recorded, never retried."""
-
-    error: str
-
-
-@dataclass(frozen=True)
-class WorkspaceDown:
-    """The app's auth is gone: stop sending to the workspace and tell the admins."""
-
-    error: str
-
-
-@dataclass(frozen=True)
-class PostTarget:
-    """Where a message is about to be posted: a channel, and the thread for a dashboard line."""
-
-    channel: str
-    thread_ts: str | None = None
-
-
-Outcome = Sent | RetryLater | Uncertain | Permanent | WorkspaceDown
-Failure = RetryLater | Uncertain | Permanent | WorkspaceDown
+from bot.outbox.outcomes import Failure, Outcome
 
 
 class Intent(StrEnum):
@@ -97,7 +45,9 @@ class Notice(BaseModel):
     buttons: list[NoticeButton] = []
 
 
-class Notifier(Protocol):
+class DirectMessages(Protocol):
+    """Slack as the reminders see it: people and their DMs."""
+
     def open_dm(self, slack_user_id: str) -> str | Failure:
         """The DM channel id with this user (conversations.open)."""
         ...
@@ -106,37 +56,10 @@ class Notifier(Protocol):
         """Post once, with message metadata carrying the dedupe key."""
         ...
 
-    def find_posted(
-        self, channel: str, dedupe_key: str, since: datetime, thread_ts: str | None = None
-    ) -> str | Failure | None:
-        """The ts of a message carrying this dedupe key posted since `since` (in the thread
-        of `thread_ts` when given), if any."""
-        ...
-
-    def channel_is_private(self, channel: str) -> bool | Failure:
-        """Whether a channel is private (dashboards are never posted anywhere else)."""
-        ...
-
-    def post_card(self, channel: str, card: CardView, dedupe_key: str) -> Outcome:
-        """Post a mentee's dashboard card as a new parent message."""
-        ...
-
-    def update_card(self, channel: str, ts: str, card: CardView) -> Outcome:
-        """Update a card in place (chat.update)."""
-        ...
-
-    def post_line(self, channel: str, thread_ts: str, text: str, dedupe_key: str) -> Outcome:
-        """Add one line to a card's thread."""
-        ...
-
-    def delete_message(self, channel: str, ts: str) -> Outcome:
-        """Delete one of the bot's own messages (a forgotten mentee's card or thread line)."""
+    def find_posted(self, channel: str, dedupe_key: str, since: datetime) -> str | Failure | None:
+        """The ts of a message carrying this dedupe key posted since `since`, if any."""
         ...
 
     def user_zone(self, slack_user_id: str) -> tuple[str | None, str | None] | Failure:
         """The user's IANA time zone and real name from Slack (`users.info`)."""
-        ...
-
-    def auth_ok(self) -> bool:
-        """Whether the app's token works again (after a workspace pause)."""
         ...

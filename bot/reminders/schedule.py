@@ -1,60 +1,65 @@
 """Give planned deliveries their send instant, and expire what waited too long.
 
 Planning speaks in local days; only here, per recipient, do days become UTC instants (their
-zone, send hour, quiet hours and weekends). One SELECT and one bulk UPDATE per sweep.
+zone, send hour, quiet hours and weekends). The planner inserts its rows with their instants
+already (`bot/reminders/instants.py`); this step sets them on the rows that have none: those
+of a recipient whose zone or quiet hours changed. One SELECT of the distinct (day, window)
+pairs and one UPDATE joined to their instants, however many rows.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
 from bot.assessment.ruleset import Ruleset
 from bot.models import Delivery, Person
-from bot.reminders.timing import SendWindow, next_allowed, send_instant
-from bot.vocab import DeliveryState
+from bot.reminders import instants
+from bot.reminders.timing import SendWindow
+from bot.vocab import DeliveryState, ReminderKind
 
 WAITING = (DeliveryState.PENDING, DeliveryState.RETRY_WAIT)
-DEFAULT_EXPIRY_DAYS = 3  # kinds outside the reminder table (dashboard posts) keep their own
 
 
 def schedule(session: Session, *, now: datetime, ruleset: Ruleset) -> int:
     """Set due_at and expires_at on planned rows that have none yet."""
-    rules = ruleset.reminders
-    send_minute = rules.send_hour * 60
-    expiry = {str(kind): timedelta(days=days) for kind, days in rules.expiry_days.items()}
-    rows = session.execute(
-        select(
-            Delivery.id,
-            Delivery.kind,
-            Delivery.anchor_date,
-            Delivery.offset_days,
-            Person.tz_override,
-            Person.tz,
-            Person.quiet_start_minute,
-            Person.quiet_end_minute,
-            Person.quiet_weekends,
-        )
-        .join(Person, Person.id == Delivery.recipient_id)
-        .where(Delivery.state == DeliveryState.PENDING, Delivery.due_at.is_(None))
+    unscheduled = and_(
+        Delivery.state == DeliveryState.PENDING,
+        Delivery.due_at.is_(None),
+        Person.id == Delivery.recipient_id,
+    )
+    pairs = session.execute(
+        select(Delivery.anchor_date, Delivery.offset_days, *instants.window_columns(Person))
+        .where(unscheduled)
+        .distinct()
     ).all()
-    # Many rows share a day and a window (same zone, same quiet hours): compute each once.
-    instants: dict[tuple[date, SendWindow], datetime] = {}
-    changes = []
-    for delivery_id, kind, anchor, offset, override, tz, start, end, weekends in rows:
-        window = SendWindow(override or tz or "UTC", start, end, weekends)
-        day = anchor + timedelta(days=offset)
-        planned = instants.get((day, window))
-        if planned is None:
-            planned = instants[(day, window)] = send_instant(day, window, send_minute)
-        expires = planned + expiry.get(kind, timedelta(days=DEFAULT_EXPIRY_DAYS))
-        due = planned if planned >= now else next_allowed(now, window, send_minute)
-        changes.append({"id": delivery_id, "due_at": due, "expires_at": expires})
-    if changes:
-        session.execute(update(Delivery), changes)
-    return len(changes)
+    if not pairs:
+        return 0
+    instants.fill(
+        session,
+        (
+            (anchor + timedelta(days=offset), (tz, start, end, bool(weekends)))
+            for anchor, offset, tz, start, end, weekends in pairs
+        ),
+        now=now,
+        ruleset=ruleset,
+        label="schedule",
+    )
+    expires = case(
+        {kind.value: instants.expires_column(kind) for kind in ReminderKind},
+        value=Delivery.kind,
+        else_=instants.expires_column(instants.OTHER),
+    )
+    day = instants.local_day(Delivery.anchor_date, Delivery.offset_days)
+    result = session.execute(
+        update(Delivery)
+        .where(unscheduled, instants.matches(Person, day))
+        .values(due_at=instants.SEND_INSTANT.c.due_at, expires_at=expires)
+        .execution_options(synchronize_session=False)
+    )
+    return max(0, int(getattr(result, "rowcount", 0) or 0))
 
 
 def window_of(person: Person) -> SendWindow:
@@ -76,12 +81,3 @@ def expire(session: Session, *, now: datetime) -> int:
         .values(state=DeliveryState.EXPIRED, updated_at=now)
     )
     return max(0, int(getattr(result, "rowcount", 0) or 0))
-
-
-def reschedule_person(session: Session, *, person_id: int) -> None:
-    """A changed zone or quiet hours: waiting rows get their instants again next sweep."""
-    session.execute(
-        update(Delivery)
-        .where(Delivery.recipient_id == person_id, Delivery.state == DeliveryState.PENDING)
-        .values(due_at=None)
-    )

@@ -9,22 +9,28 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from bot.assessment.ruleset import Ruleset
 from bot.clock import Clock
+from bot.dashboards import courier as dashboards
 from bot.dashboards.outbox import plan_dashboards
+from bot.dashboards.ports import ChannelPosts
 from bot.db.engine import Database, contention
 from bot.db.locks import PLANNING, try_step_lock
+from bot.flags.sweep import FlagReport, evaluate_flags
 from bot.models import Delivery, Person
-from bot.reminders.crash import crashpoint
-from bot.reminders.dispatcher import DispatchConfig, Dispatcher, DispatchReport
-from bot.reminders.flagger import FlagReport, evaluate_flags
-from bot.reminders.planner import plan
-from bot.reminders.ports import Notifier
-from bot.reminders.reaper import ReapReport, reap
+from bot.outbox.courier import Couriers
+from bot.outbox.crash import crashpoint
+from bot.outbox.dispatch import DispatchConfig, Dispatcher
+from bot.outbox.reaper import ReapReport, reap
+from bot.outbox.report import DispatchReport
+from bot.reminders import courier as reminders
+from bot.reminders.planner import Planning, plan
+from bot.reminders.ports import DirectMessages
 from bot.reminders.schedule import expire, schedule, window_of
 from bot.reminders.timing import next_allowed
 from bot.reminders.zones import refresh_zones
@@ -35,10 +41,47 @@ log = logging.getLogger("matchpath.reminders")
 BUSY_PLANNING = "another instance is planning now"
 
 
+class Slack(ChannelPosts, DirectMessages, Protocol):
+    """Slack as a sweep sees it: DMs, the mentors channel, and whether the token works."""
+
+    def auth_ok(self) -> bool:
+        """Whether the app's token works again (after a workspace pause)."""
+        ...
+
+
+def couriers_for(slack: Slack, ruleset: Ruleset) -> Couriers:
+    """Every kind of ledger row, with its courier."""
+    couriers = Couriers()
+    reminders.register(couriers, dms=slack, ruleset=ruleset)
+    dashboards.register(couriers, channels=slack, ruleset=ruleset)
+    return couriers
+
+
+def dispatcher_for(
+    db: Database,
+    slack: Slack,
+    clock: Clock,
+    ruleset: Ruleset,
+    config: DispatchConfig | None = None,
+    *,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> Dispatcher:
+    return Dispatcher(
+        db,
+        couriers_for(slack, ruleset),
+        clock,
+        config,
+        auth_ok=slack.auth_ok,
+        stop_requested=stop_requested,
+    )
+
+
 @dataclass
 class SweepReport:
     flags: FlagReport = field(default_factory=FlagReport)
     planned: dict[str, int] = field(default_factory=dict)
+    # Reminder rows given their send instants this sweep: as they were planned, or by the
+    # scheduler (a recipient's zone or quiet hours changed).
     scheduled: int = 0
     expired: int = 0
     dispatch: DispatchReport | None = None
@@ -100,7 +143,7 @@ class SweepReport:
 
 def run_sweep(
     db: Database,
-    notifier: Notifier,
+    slack: Slack,
     clock: Clock,
     ruleset: Ruleset,
     config: DispatchConfig | None = None,
@@ -118,16 +161,17 @@ def run_sweep(
         _evaluate_flags(db, now, ruleset, report)
     with _or_later(report, "planned"):
         _plan(db, now, ruleset, report)
+    couriers = couriers_for(slack, ruleset)
     report.dispatch = Dispatcher(
-        db, notifier, clock, ruleset, config, stop_requested=stop_requested
+        db, couriers, clock, config, auth_ok=slack.auth_ok, stop_requested=stop_requested
     ).run()
     if stop_requested():
         return report
     with _or_later(report, "reaped"):
-        report.reap = reap(db, notifier, clock, stop_requested=stop_requested)
+        report.reap = reap(db, couriers, clock, stop_requested=stop_requested)
     if not report.dispatch.paused:
         with _or_later(report, "zones"):
-            report.zones = refresh_zones(db, notifier, clock, stop_requested=stop_requested)
+            report.zones = refresh_zones(db, slack, clock, stop_requested=stop_requested)
     return report
 
 
@@ -158,14 +202,40 @@ def _evaluate_flags(db: Database, now: datetime, ruleset: Ruleset, report: Sweep
 
 
 def _plan(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) -> None:
+    if db.is_sqlite:
+        _plan_in_steps(db, now, ruleset, report)
+        return
     with db.unit_of_work() as session:
         if not try_step_lock(session, PLANNING):
             report.deferred["planned"] = BUSY_PLANNING
             return
         report.planned = plan(session, now=now, ruleset=ruleset)
+        timed = sum(report.planned.values())
         report.planned.update(plan_dashboards(session, now=now))
         crashpoint("mid_plan")
-        report.scheduled = schedule(session, now=now, ruleset=ruleset)
+        report.scheduled = timed + schedule(session, now=now, ruleset=ruleset)
+        report.expired = expire(session, now=now)
+        forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
+
+
+def _plan_in_steps(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) -> None:
+    """SQLite: the same steps, each committed on its own, so that the database's one write
+    lock goes to the serving process between them (every step is idempotent, and one cut
+    short is done by the next sweep)."""
+    planning = Planning(now=now, ruleset=ruleset)
+    with db.unit_of_work() as session:
+        steps = planning.steps(session)
+    for step in steps:
+        with db.unit_of_work() as session:
+            planning.run(session, step)
+    report.planned = planning.added
+    timed = sum(report.planned.values())
+    with db.unit_of_work() as session:
+        report.planned.update(plan_dashboards(session, now=now))
+    crashpoint("mid_plan")
+    with db.unit_of_work() as session:
+        report.scheduled = timed + schedule(session, now=now, ruleset=ruleset)
+    with db.unit_of_work() as session:
         report.expired = expire(session, now=now)
         forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
 
@@ -178,8 +248,9 @@ def _dry_run(db: Database, now: datetime, ruleset: Ruleset) -> SweepReport:
             return report
         report.flags = evaluate_flags(session, now=now, ruleset=ruleset)
         report.planned = plan(session, now=now, ruleset=ruleset)
+        timed = sum(report.planned.values())
         report.planned.update(plan_dashboards(session, now=now))
-        report.scheduled = schedule(session, now=now, ruleset=ruleset)
+        report.scheduled = timed + schedule(session, now=now, ruleset=ruleset)
         report.expired = expire(session, now=now)
         due = session.execute(
             select(Delivery.dedupe_key, Delivery.kind, Person)

@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.db.engine import Database
 from bot.models import Person
 from bot.people import refresh_from_slack
-from bot.reminders.ports import Notifier
+from bot.reminders.ports import DirectMessages
 
 EVERY = timedelta(days=1)
 BATCH = 25  # users.info is Tier 4 (100+/min): a few per tick stays far below it
@@ -23,7 +23,7 @@ BATCH = 25  # users.info is Tier 4 (100+/min): a few per tick stays far below it
 
 def refresh_zones(
     db: Database,
-    notifier: Notifier,
+    dms: DirectMessages,
     clock: Clock,
     *,
     stop_requested: Callable[[], bool] = lambda: False,
@@ -42,7 +42,7 @@ def refresh_zones(
     for slack_user_id in due:
         if stop_requested():
             break
-        found = notifier.user_zone(slack_user_id)
+        found = dms.user_zone(slack_user_id)
         if not isinstance(found, tuple):
             continue  # not now: Slack did not answer; the next sweep asks again
         tz, name = found

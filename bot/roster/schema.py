@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints
 
-from bot.inputs import Line, Prose
+from bot.inputs import Line, Prose, blank_is_none
 from bot.profile.schema import MAX_DATE, MIN_DATE, Item, ProfileIn, Text200
 from bot.vocab import MenteeStatus, MilestoneStatus
 
@@ -15,12 +15,14 @@ SlackUserId = Annotated[
     str, StringConstraints(pattern=r"^[UW][A-Z0-9]{2,30}$", strip_whitespace=True)
 ]
 Day = Annotated[date, Field(ge=MIN_DATE, le=MAX_DATE)]
+# A time zone left blank is none (the person's Slack zone is used).
+Zone = Annotated[Line | None, BeforeValidator(blank_is_none)]
 
 
 class MentorEntry(Item):
     slack_user_id: SlackUserId
     name: Text200
-    tz: Line | None = None
+    tz: Zone = None
 
 
 class MilestoneEntry(Item):
@@ -29,7 +31,9 @@ class MilestoneEntry(Item):
     status: MilestoneStatus = MilestoneStatus.OPEN
     completed_on: Day | None = None
     kind: Annotated[Line, Field(min_length=1, max_length=64)] = "free"
-    rule: Annotated[Line, Field(max_length=32)] | None = None
+    rule: Annotated[
+        Annotated[Line, Field(max_length=32)] | None, BeforeValidator(blank_is_none)
+    ] = None
 
 
 class CheckInEntry(Item):
@@ -46,7 +50,7 @@ class MenteeRecord(ProfileIn):
     """
 
     slack_user_id: SlackUserId | None = None
-    tz: Line | None = None
+    tz: Zone = None
     mentors: list[SlackUserId] = Field(default_factory=list)
     status: MenteeStatus = MenteeStatus.ACTIVE
     checkpoint_cadence_days: Annotated[int, Field(ge=30, le=365)] = 180

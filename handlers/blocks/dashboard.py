@@ -9,6 +9,7 @@ from bot.dashboards.card import CardView
 from bot.dashboards.roster import RosterLine, RosterView
 from bot.vocab import ApplicantType, Exam, MenteeStatus, Pathway, Verdict, VisaNeed, label, plural
 from handlers.blocks.assessment import VERDICT_ICONS
+from handlers.blocks.funnel import funnel_section
 from handlers.blocks.kit import (
     Blocks,
     actions,
@@ -52,6 +53,7 @@ def card_message(card: CardView, *, previous_link: str | None = None) -> dict[st
         *([section(f":no_entry: {escape(card.alert)}")] if card.alert else []),
         section(f"*Verdicts*\n{verdicts}"),
         *([section(f":calendar: *Season* {escape(card.season)}")] if card.season else []),
+        *([funnel_section(card.applications)] if card.applications else []),
         section(
             "*Open flags*: "
             + (", ".join(f"`{f}`" for f in card.flags) or "none")

@@ -8,6 +8,7 @@ from typing import Any
 from bot.mentees.dto import MenteeRead
 from bot.profile.schema import ExamIn
 from bot.vocab import Exam, Specialty, UsceKind, label
+from handlers.blocks.funnel import funnel_section
 from handlers.blocks.kit import (
     actions,
     button,
@@ -72,6 +73,8 @@ def profile_card(mentee: MenteeRead, *, today: date) -> dict[str, Any]:
             ]
         ),
     ]
+    if mentee.applications:
+        blocks.append(funnel_section(mentee.applications))
     if mentee.notes:
         blocks.append(section(f"*Notes*\n{escape(mentee.notes)}"))
     blocks.append(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from bot.errors import AccessDenied
-from bot.mentees.service import assign, forget, unassign
+from bot.mentees.enrolment import assign, unassign
+from bot.mentees.service import forget
 from bot.roster.service import export_roster
 from handlers.blocks.kit import actions, button, confirm_dialog, message, section
 from handlers.blocks.lists import notice
-from handlers.commands.parse import Command, Sub
-from handlers.ids import Action
+from handlers.commands.parse import Command
+from handlers.ids import Action, Sub
 from handlers.payloads import MenteeRef
 from handlers.runtime import Call
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.assessment.service import assess_mentee
+from bot.access import find_mentee
 from bot.dashboards.outbox import dashboard_channel
-from bot.mentees.service import find_mentee
+from bot.mentees.assessments import assess_mentee
 from bot.plans.service import preview_plan, save_plan
 from bot.vocab import plural
 from handlers.blocks.assessment import assessment_message

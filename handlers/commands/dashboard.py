@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from bot.assessment.service import assess_mentee
 from bot.dashboards.roster import build_roster
 from bot.dashboards.service import change_channel, share_assessment
 from bot.errors import InvalidInput
+from bot.mentees.assessments import assess_mentee
 from handlers.blocks.dashboard import roster_pages, roster_summary
 from handlers.blocks.lists import notice
 from handlers.commands.parse import Command

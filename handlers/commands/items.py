@@ -1,17 +1,19 @@
-"""`log KIND [@mentee] [inline values]`: inline for exams and practice scores, else a form."""
+"""`log KIND [@mentee] [inline values]`: inline for exams and practice scores, else a form;
+`log STATUS …` is an application's new status (handlers/commands/applications.py)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.access import Capability
+from bot.access import Capability, mentee_for
 from bot.errors import validated
 from bot.mentees.cycles import record_interviews
-from bot.mentees.service import log_item, mentee_for
+from bot.mentees.items import log_item
 from bot.profile.schema import ExamIn, PracticeScoreIn
 from bot.vocab import plural
 from handlers.blocks.lists import notice
 from handlers.blocks.modals import item_modal
+from handlers.commands.applications import log_status_command
 from handlers.commands.parse import Command
 from handlers.payloads import ItemForm, ItemKind
 from handlers.runtime import Call
@@ -20,6 +22,9 @@ INLINE: dict[str, type[BaseModel]] = {"exam": ExamIn, "practice": PracticeScoreI
 
 
 def log_command(call: Call, cmd: Command) -> None:
+    if cmd.status is not None:
+        log_status_command(call, cmd)
+        return
     mentee_id = call.target(cmd.mentee)
     if cmd.verb == "interviews":
         log_interviews(call, mentee_id, cmd.number or 0)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.access import Capability
+from bot.access import Capability, mentee_for
 from bot.errors import validated
 from bot.flags.service import list_flags
 from bot.mentees.checkins import CheckInCreate, record_check_in
-from bot.mentees.service import mentee_for
 from handlers.blocks.lists import flag_list, notice
 from handlers.blocks.modals import checkin_modal
 from handlers.commands.parse import Command

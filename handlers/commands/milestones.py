@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.access import find_mentee
 from bot.errors import validated
 from bot.mentees.milestones import (
     MilestoneCreate,
@@ -9,7 +10,6 @@ from bot.mentees.milestones import (
     list_milestones,
     set_milestone_status,
 )
-from bot.mentees.service import find_mentee
 from bot.vocab import MilestoneStatus
 from handlers.blocks.lists import milestone_list, notice
 from handlers.commands.parse import Command

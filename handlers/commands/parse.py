@@ -6,11 +6,13 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
+from bot.applications.vocab import ApplicationStatus
 from bot.inputs import unstorable
-from bot.vocab import Exam, PassFail, PracticeSource
+from bot.vocab import Exam, PassFail, Pathway, PracticeSource
+from handlers.commands.status_words import CORRECTION, STATUS_WORDS
+from handlers.ids import Sub
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>")
@@ -24,6 +26,7 @@ MAX_TEXT = 4000
 # accepts "٢" and "２", which nobody means in a score.
 NUMBER = re.compile(r"[0-9]{1,10}")
 ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAY_LIKE = re.compile(r"[0-9]{4}-")  # meant as a date: it must be one
 
 
 def number(word: str) -> int | None:
@@ -31,24 +34,15 @@ def number(word: str) -> int | None:
     return int(word) if NUMBER.fullmatch(word) else None
 
 
-class Sub(StrEnum):
-    HELP = "help"
-    ENROLL = "enroll"
-    ASSIGN = "assign"
-    UNASSIGN = "unassign"
-    PROFILE = "profile"
-    ASSESS = "assess"
-    LOG = "log"
-    MILESTONE = "milestone"
-    PLAN = "plan"
-    CHECKIN = "checkin"
-    FLAGS = "flags"
-    SETTINGS = "settings"
-    EXPORT = "export"
-    FORGET = "forget"
-    DASHBOARD = "dashboard"
-
-
+# The routes a programme list can be asked for (the programme file's tracks; pivot: the pivot
+# specialties).
+LIST_TRACKS = (
+    Pathway.PRELIMINARY_SURGERY,
+    Pathway.GENERAL_SURGERY,
+    Pathway.TRANSITIONAL_YEAR,
+    Pathway.INTEGRATED_PLASTICS,
+    Pathway.PIVOT,
+)
 LOG_KINDS = ("research", "letter", "usce", "exam", "practice", "cycle", "interviews")
 
 
@@ -72,6 +66,9 @@ class Command:
     notes: str = ""
     inline: dict[str, object] = field(default_factory=dict)
     channel: str | None = None
+    track: Pathway | None = None
+    status: ApplicationStatus | None = None
+    correction: bool = False
 
 
 def parse(text: str) -> Command:
@@ -173,8 +170,13 @@ def _one(args: Args) -> Command:
 
 
 def _log(args: Args) -> Command:
+    if args.words and args.words[0].lower() in STATUS_WORDS:
+        return _log_status(args)
     if not args.words or args.words[0].lower() not in LOG_KINDS:
-        raise args.fail(f"say what to log: {', '.join(LOG_KINDS)}")
+        raise args.fail(
+            f"say what to log: an application's status ({', '.join(STATUS_WORDS)}) "
+            f"or {', '.join(LOG_KINDS)}"
+        )
     kind, rest = args.words[0].lower(), args.words[1:]
     mentee = args.at_most_one_mention()
     if kind == "interviews":
@@ -186,6 +188,31 @@ def _log(args: Args) -> Command:
     if kind == "practice":
         return Command(Sub.LOG, mentee=mentee, verb=kind, inline=_inline_practice(args, rest))
     raise args.fail(f"`log {kind}` takes no inline values; it opens a form")
+
+
+def _log_status(args: Args) -> Command:
+    """`log STATUS [@mentee] "Programme name" [YYYY-MM-DD] [--correction]`."""
+    status = STATUS_WORDS[args.words[0].lower()]
+    rest = args.words[1:]
+    correction = any(w.lower() in CORRECTION for w in rest)
+    rest = [w for w in rest if w.lower() not in CORRECTION]
+    day = _day(args, rest.pop()) if rest and DAY_LIKE.match(rest[-1]) else None
+    name = " ".join(" ".join(rest).split())
+    if not name:
+        word = args.words[0].lower()
+        raise args.fail(f'name the programme: `log {word} @mentee "Programme name"`')
+    if len(name) > 200:
+        raise args.fail("a programme's name is at most 200 characters")
+    mentee = args.at_most_one_mention()
+    return Command(
+        Sub.LOG,
+        mentee=mentee,
+        verb="status",
+        status=status,
+        title=name,
+        day=day,
+        correction=correction,
+    )
 
 
 def _interviews(args: Args, rest: list[str]) -> int:
@@ -307,6 +334,54 @@ def _dashboard(args: Args) -> Command:
     return Command(Sub.DASHBOARD, mentee=args.at_most_one_mention())
 
 
+def _list(args: Args) -> Command:
+    """`list @mentee [track]`: the mentee's screened, tiered programme list."""
+    mentee = args.exactly_one_mention()
+    if len(args.words) > 1:
+        raise args.fail(f"unexpected `{' '.join(args.words[1:])[:60]}`")
+    if not args.words:
+        return Command(Sub.LIST, mentee=mentee)
+    word = args.words[0].lower().replace("-", "_")
+    track = next((t for t in LIST_TRACKS if t.value == word), None)
+    if track is None:
+        names = ", ".join(t.value for t in LIST_TRACKS)
+        raise args.fail(f"`{args.words[0][:40]}` is not a track; say one of {names}")
+    return Command(Sub.LIST, mentee=mentee, track=track)
+
+
+def _applications(args: Args) -> Command:
+    """`applications [@mentee] [page]`: the season's statuses in a form, a page at a time."""
+    mentee = args.at_most_one_mention()
+    if len(args.words) > 1:
+        raise args.fail(f"unexpected `{' '.join(args.words[1:])[:60]}`")
+    page = number(args.words[0]) if args.words else 1
+    if page is None or not 1 <= page <= 100:
+        raise args.fail(f"`{args.words[0][:20]}` is not a page; write a number like 2")
+    return Command(Sub.APPLICATIONS, mentee=mentee, number=page)
+
+
+def _report(args: Args) -> Command:
+    """`report [season]`: the cohort report, for the season under way unless one is named."""
+    if args.mentions:
+        raise args.fail("the report covers your mentees (admins: everyone); name nobody")
+    if len(args.words) > 1:
+        raise args.fail(f"unexpected `{' '.join(args.words[1:])[:60]}`")
+    if not args.words:
+        return Command(Sub.REPORT)
+    season = number(args.words[0])
+    if season is None or not 2000 <= season <= 2100:
+        raise args.fail(f"`{args.words[0][:20]}` is not a season; write a Match year like 2027")
+    return Command(Sub.REPORT, number=season)
+
+
+def _calendar(args: Args) -> Command:
+    """`calendar [reset|off]`: your own feed's link, a new one, or none."""
+    verb = " ".join(args.words).lower()
+    if args.mentions or verb not in ("", "reset", "off"):
+        raise args.fail("write `calendar`, `calendar reset` or `calendar off` (it is your own)")
+    return Command(Sub.CALENDAR, verb=verb or None)
+
+
 PARSERS = {
     Sub.HELP: _help,
     Sub.ENROLL: _enroll,
@@ -323,4 +398,8 @@ PARSERS = {
     Sub.EXPORT: _one,
     Sub.FORGET: _one,
     Sub.DASHBOARD: _dashboard,
+    Sub.LIST: _list,
+    Sub.REPORT: _report,
+    Sub.APPLICATIONS: _applications,
+    Sub.CALENDAR: _calendar,
 }

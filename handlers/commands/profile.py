@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.access import Capability
+from bot.access import Capability, mentee_for
 from bot.mentees.dto import MenteeRead
-from bot.mentees.service import enrolment_check, get_mentee, mentee_for
+from bot.mentees.enrolment import enrolment_check
+from bot.mentees.service import get_mentee
 from handlers.blocks.lists import already_enrolled
 from handlers.blocks.modals import loading_modal, profile_modal
 from handlers.blocks.profile import profile_card

@@ -3,6 +3,8 @@ Playwright through the whole walkthrough, with a screenshot of each step in test
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import signal
 from collections.abc import Iterator
@@ -237,3 +239,85 @@ def test_blocked_routes_and_the_season_in_chromium(
     said = "2 interview invitations for the" if running else "cycle is on record"
     expect(page.locator("#timeline")).to_contain_text(said)
     shot(page, "22-interviews")
+
+
+def test_a_programme_list_and_a_season_in_chromium(
+    browser: BrowserContext, sandbox: SandboxProcess
+) -> None:
+    """The newcomer's try of the list: the synthetic programmes are loaded and Maya's season is
+    under way (sandbox/demo_season.py), so her list answers with tiers and reasons, its CSV
+    reaches the mentor's DM, and her profile shows the funnel."""
+    page = browser.pages[0] if browser.pages else browser.new_page()
+    calendar, today = load_ruleset().seasons, date.today()
+    live = calendar.live(today)
+    running = calendar.dates(live).submission_opens <= today <= calendar.match_day(live)
+    season = live if running else calendar.target(today)  # as the demo seeds it
+    page.goto(f"{sandbox.url}?as=UMENTOR01&c=C0GENERAL")
+    send(page, "/matchpath list @maya")
+    listed = page.locator("#timeline article", has_text="Programme list: Maya Rahman").last
+    expect(listed).to_contain_text("reach")
+    expect(listed).to_contain_text("[APPLY-TIERS]")
+    expect(listed.locator("button", has_text="Save as the season's list")).to_be_visible()
+    expect(listed).to_contain_text("Synthetic")
+    shot(page, "30-list")
+    expect(listed).to_contain_text("Only visible to you")  # her scores never reach #general
+    page.goto(f"{sandbox.url}?as=UMENTOR01&c=dm")
+    attached = page.locator("#timeline .file").last
+    expect(attached).to_contain_text("Programme list, 2027 season".replace("2027", str(season)))
+    expect(attached).to_contain_text(".csv")
+    chip = attached.locator("a")
+    shot(page, "31-list-csv")
+    with page.expect_download() as started:
+        chip.click()
+    rows = list(csv.DictReader(io.StringIO(Path(started.value.path()).read_text("utf-8-sig"))))
+    assert {r["tier"] for r in rows} >= {"reach", "core", "safety"}, rows[:2]
+    assert all(r["name"].startswith("Synthetic ") for r in rows)
+    # Nobody else may fetch it: Maya herself asking for her mentor's copy is refused.
+    href = str(chip.get_attribute("href"))
+    assert page.request.get(sandbox.url + href.lstrip("/")).status == 200
+    as_maya = sandbox.url + href.lstrip("/").replace("as=UMENTOR01", "as=UMENTEE01")
+    assert page.request.get(as_maya).status == 404
+
+    # An invitation logged inline: a name that fits several programmes asks which one.
+    page.goto(f"{sandbox.url}?as=UMENTOR01&c=C0GENERAL")
+    send(page, '/matchpath log invite @maya "Synthetic Regional"')
+    picker = page.locator("#timeline article", has_text="Which programme?").last
+    expect(picker).to_contain_text("Maya Rahman")
+    shot(page, "32-log-picker")
+    chosen = picker.locator(".b-section", has_text=", applied").first
+    name = chosen.locator("strong, b").first.inner_text()
+    chosen.get_by_role("button", name="This one").click()
+    logged = page.locator("#timeline article", has_text="Logged for").last
+    expect(logged).to_contain_text(f"Interview invitation from {name}")
+    expect(logged).to_contain_text("The season so far")
+    shot(page, "33-log-done")
+
+    # The statuses form: one menu per application; a step back without saying it is a
+    # correction is refused beside its field, and nothing is written.
+    send(page, "/matchpath applications @maya")
+    modal = page.locator("#modal-root form.modal")
+    expect(modal.locator(".m-title")).to_have_text("Applications")
+    expect(modal).to_contain_text(f"the {season} season")
+    shot(page, "34-applications-modal")
+    invited = modal.locator(".b-input", has_text=name).first
+    invited.locator("select").select_option("interviewed")
+    modal.get_by_role("button", name="Save").click()
+    expect(page.locator("#modal-root form.modal")).to_have_count(0)
+    saved = page.locator("#timeline article", has_text="Updated").last
+    expect(saved).to_contain_text(f"Interviewed at {name}")
+    shot(page, "35-applications-saved")
+
+    # Her card in the mentors' channel shows the funnel and the thread has the new lines.
+    page.goto(f"{sandbox.url}?as=UMENTOR01&c=C0MENTORS")
+    card = page.locator("#timeline article").filter(
+        has=page.locator("h3.b-header", has_text="Maya Rahman")
+    )
+    expect(card).to_have_count(1)
+    # The card is updated within the dashboards' few seconds of coalescing.
+    expect(card).to_contain_text("Interviewed 2", timeout=REMINDER_TIMEOUT_MS)
+    expect(card).to_contain_text(f"Applications ({season} season")
+    card.scroll_into_view_if_needed()
+    shot(page, "36-card-funnel")
+    card.locator("details.thread summary").click()
+    expect(card.locator("details.thread")).to_contain_text(f"Interview invitation from {name}")
+    shot(page, "37-card-thread")

@@ -87,15 +87,16 @@ def test_outage_then_recovery(outage: tuple[BotProcess, TcpProxy, Database]) -> 
     assert "cannot reach its database" in answer["text"]
     assert "Traceback" not in during.body.decode()
     status, body = health(bot)
-    assert (status, body["ok"], body["failed"], body["database"]) == (
+    assert (status, body["status"], body["failed"], body["database"], body["sending"]) == (
         503,
-        False,
+        "failing",
         ["database"],
         "down",
+        "unknown",
     )
 
     proxy.restore()
-    wait_for(lambda: health(bot)[0] == 200, timeout=20, what="recovery")
+    wait_for(lambda: health(bot)[1]["status"] == "ok", timeout=20, what="recovery")
     after = bot.command("checkin <@UMENTEE02> after the outage", "UMENTOR02")
     assert "recorded" in after.text()
     # The check-in from before survived; the refused one left nothing half-done.

@@ -135,7 +135,12 @@ def test_an_oversized_body_is_refused_before_it_is_read(
     bot: BotProcess, framing: str, body: Callable[[int], Iterator[bytes]]
 ) -> None:
     log_before, rss_before = bot.log_path.stat().st_size, rss_kib(bot)
-    answer, sent, seconds = push(bot, _head(framing), body(HUNDRED_MB))
+    for _ in range(3):
+        answer, sent, seconds = push(bot, _head(framing), body(HUNDRED_MB))
+        # The server closes with our body still arriving, so its reset can reach us before
+        # we read the 413 it sent (TCP discards it): an empty answer is that race, tried again.
+        if answer:
+            break
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert sent < 8 * 1024 * 1024, "the server read far past its limit"
     assert seconds < 10

@@ -1,0 +1,1 @@
+"""The subcommands of `matchpath`, one module per group; each has a `register(sub)`."""

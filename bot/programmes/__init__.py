@@ -1,0 +1,1 @@
+"""Programme data (imported per version), and each mentee's screened, tiered programme list."""

@@ -1,0 +1,1 @@
+"""The workspaces a database serves: the registry, Slack's installations, and their schemas."""

@@ -1,0 +1,183 @@
+"""Workspaces apart in one database (bot/db/scope.py): on PostgreSQL each installed workspace's
+rows are in a schema of its own, migrated like the default one, and a session sees only the rows
+of the workspace whose scope it was opened in, the same Slack user ids included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, Table, select
+from sqlalchemy.exc import ProgrammingError
+
+from bot.access import Actor
+from bot.db.engine import Database
+from bot.db.migrate import SchemaState
+from bot.db.scope import NoWorkspace, WorkspaceScope, schema_for, within
+from bot.models import AuditEvent, Mentee, Person
+from bot.roster.service import export_roster, import_roster, parse_json_roster
+from bot.workspaces import registry
+from bot.workspaces.models import BOTS, INSTALLATIONS, OAUTH_STATES
+from bot.workspaces.schemas import states_everywhere, upgrade_everywhere, workspace_schemas
+from tests.databases import DatabaseFactory
+from tests.test_cli_database import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def _shape(table: Table) -> list[tuple[str, str, bool, bool]]:
+    return [
+        (column.name, repr(column.type), bool(column.nullable), bool(column.primary_key))
+        for column in table.columns
+    ]
+
+
+def test_the_store_tables_are_the_librarys() -> None:
+    """Ours are migrated by Alembic; slack_sdk's stores read and write them, so they must be
+    column for column what the library defines."""
+    theirs = MetaData()
+    pairs = [
+        (INSTALLATIONS, SQLAlchemyInstallationStore.build_installations_table(theirs, "i")),
+        (BOTS, SQLAlchemyInstallationStore.build_bots_table(theirs, "b")),
+        (OAUTH_STATES, SQLAlchemyOAuthStateStore.build_oauth_states_table(theirs, "s")),
+    ]
+    for ours, library in pairs:
+        assert _shape(ours) == _shape(library)
+        assert [sorted(c.name for c in i.columns) for i in ours.indexes] == [
+            sorted(c.name for c in i.columns) for i in library.indexes
+        ]
+
+
+@pytest.mark.parametrize("team_id", ["", "t123", "T12 3", "U0123", "T" + "A" * 40, "T1;drop"])
+def test_a_schema_is_named_only_from_a_team_id(team_id: str) -> None:
+    with pytest.raises(ValueError, match="not a Slack team id"):
+        schema_for(team_id)
+
+
+def test_schema_names() -> None:
+    assert schema_for("T0ALPHA01") == "ws_t0alpha01"
+    assert schema_for("E0GRID") == "ws_e0grid"
+
+
+@pytest.fixture
+def url(db_factory: DatabaseFactory) -> str:
+    if db_factory.backend != "postgresql":
+        pytest.skip("a schema per workspace is PostgreSQL's")
+    return db_factory.new()
+
+
+@pytest.fixture
+def two(url: str) -> Iterator[tuple[Database, WorkspaceScope, WorkspaceScope]]:
+    """A database that held one workspace (Alpha, in the default schema) and has another
+    installed (Beta, in its own schema), both migrated."""
+    db = Database(url, per_workspace=True)
+    with db.shared() as session:
+        alpha = registry.register(
+            session,
+            team_id="T0ALPHA",
+            name="Alpha",
+            installed_by=None,
+            now=NOW,
+            in_default_schema=True,
+        )
+        beta = registry.register(
+            session, team_id="T0BETA", name="Beta", installed_by="UADMIN01", now=NOW
+        )
+    assert upgrade_everywhere(url) == [None, "ws_t0beta"]
+    yield db, alpha.scope, beta.scope
+    db.dispose()
+
+
+def _roster(mentee_name: str) -> bytes:
+    roster = json.loads((ROOT / "examples" / "roster.json").read_text())
+    roster["mentees"][0]["name"] = mentee_name
+    return json.dumps(roster).encode()
+
+
+def test_the_same_user_ids_in_two_workspaces_never_meet(
+    two: tuple[Database, WorkspaceScope, WorkspaceScope],
+) -> None:
+    db, alpha, beta = two
+    admin = Actor.system(NOW)
+    for scope, name in [(alpha, "Maya of Alpha"), (beta, "Maya of Beta")]:
+        parsed = parse_json_roster(_roster(name))
+        with within(scope), db.unit_of_work() as session:
+            import_roster(session, actor=admin, roster=parsed.roster, places=parsed.places)
+    for scope, name, other in [
+        (alpha, "Maya of Alpha", "Maya of Beta"),
+        (beta, "Maya of Beta", "Maya of Alpha"),
+    ]:
+        with within(scope), db.read_only() as session:
+            names = set(session.scalars(select(Person.display_name)))
+            exported = export_roster(session, actor=admin)
+            audits = session.scalars(select(AuditEvent.action)).all()
+        assert name in names
+        assert other not in names
+        assert [m.name for m in exported.mentees if m.slack_user_id == "UMENTEE01"] == [name]
+        assert "roster.import" in audits
+    with within(alpha), db.read_only() as session:
+        alphas = session.scalars(select(Mentee.id)).all()
+    with within(beta), db.read_only() as session:
+        betas = session.scalars(select(Mentee.id)).all()
+    assert len(alphas) == len(betas) > 0  # the same roster, each in its own tables
+
+
+def test_a_session_outside_any_workspace_is_refused(
+    two: tuple[Database, WorkspaceScope, WorkspaceScope],
+) -> None:
+    db, _alpha, _beta = two
+    with pytest.raises(NoWorkspace), db.read_only():
+        pass
+    with pytest.raises(NoWorkspace), db.unit_of_work():
+        pass
+    with db.shared() as session:  # the registry is everyone's
+        assert [w.team_id for w in registry.installed(session)] == ["T0ALPHA", "T0BETA"]
+
+
+def test_every_schema_is_migrated_and_checked(
+    two: tuple[Database, WorkspaceScope, WorkspaceScope],
+) -> None:
+    db, _alpha, beta = two
+    assert workspace_schemas(db.url) == ["ws_t0beta"]
+    states = states_everywhere(db.url)
+    assert {schema: state for schema, (state, _) in states.items()} == {
+        None: SchemaState.CURRENT,
+        "ws_t0beta": SchemaState.CURRENT,
+    }
+    # The shared tables are the default schema's alone.
+    with (
+        within(beta),
+        pytest.raises(ProgrammingError, match="does not exist"),
+        db.read_only() as session,
+    ):
+        session.execute(select(INSTALLATIONS.c.id)).all()
+    # A workspace registered but not migrated yet holds the whole database back.
+    with db.shared() as session:
+        registry.register(session, team_id="T0GAMMA", name="Gamma", installed_by=None, now=NOW)
+    states = states_everywhere(db.url)
+    assert states["ws_t0gamma"][0] is SchemaState.BEHIND
+
+
+def test_migrate_brings_every_workspace_schema_up_and_serving_waits_for_it(url: str) -> None:
+    with Database(url).shared() as session:
+        registry.register(session, team_id="T0NEW", name="New", installed_by=None, now=NOW)
+    env = {"MATCHPATH_DATABASE_URL": url}
+    early = run_cli("export", env=env)
+    assert early.returncode == 1
+    assert "run `matchpath migrate` first" in early.stderr
+    migrated = run_cli("migrate", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    assert migrated.stdout.strip() == (
+        "database is at the latest schema, and so is the schema of the 1 workspace installed"
+    )
+    assert {s: state for s, (state, _) in states_everywhere(url).items()} == {
+        None: SchemaState.CURRENT,
+        "ws_t0new": SchemaState.CURRENT,
+    }
+    assert run_cli("export", env=env).returncode == 0

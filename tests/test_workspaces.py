@@ -16,15 +16,19 @@ from sqlalchemy import MetaData, Table, select
 from sqlalchemy.exc import ProgrammingError
 
 from bot.access import Actor
+from bot.assessment.ruleset import load_ruleset
+from bot.clock import FixedClock
 from bot.db.engine import Database
 from bot.db.migrate import SchemaState
 from bot.db.scope import NoWorkspace, WorkspaceScope, schema_for, within
-from bot.models import AuditEvent, Mentee, Person
+from bot.models import AuditEvent, Delivery, Mentee, Person
 from bot.roster.service import export_roster, import_roster, parse_json_roster
 from bot.workspaces import registry
 from bot.workspaces.models import BOTS, INSTALLATIONS, OAUTH_STATES
 from bot.workspaces.schemas import states_everywhere, upgrade_everywhere, workspace_schemas
+from sandbox.fake_slack import FakeSlack
 from tests.databases import DatabaseFactory
+from tests.reminder_world import World
 from tests.test_cli_database import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,3 +185,36 @@ def test_migrate_brings_every_workspace_schema_up_and_serving_waits_for_it(url: 
         "ws_t0new": SchemaState.CURRENT,
     }
     assert run_cli("export", env=env).returncode == 0
+
+
+def test_a_sweep_plans_and_sends_within_each_workspaces_ledger(
+    two: tuple[Database, WorkspaceScope, WorkspaceScope],
+) -> None:
+    """The sweep's temporary table lives outside every workspace's schema (PostgreSQL keeps
+    temporary tables apart), while the ledger rows it plans are the workspace's own."""
+    db, alpha, beta = two
+    for scope, name in [(alpha, "Maya of Alpha"), (beta, "Maya of Beta")]:
+        parsed = parse_json_roster(_roster(name))
+        with within(scope), db.unit_of_work() as session:
+            import_roster(
+                session, actor=Actor.system(NOW), roster=parsed.roster, places=parsed.places
+            )
+    with FakeSlack() as fake:
+        for user in ("UMENTOR01", "UMENTOR02", *(f"UMENTEE0{n}" for n in range(1, 5))):
+            fake.add_user(user, user.title())
+        ledgers = {}
+        for scope in (alpha, beta):
+            world = World(db=db, fake=fake, clock=FixedClock(NOW), ruleset=load_ruleset())
+            with within(scope):
+                report = world.sweep()
+                with db.read_only() as session:
+                    ledgers[scope.team_id] = session.scalars(select(Delivery.dedupe_key)).all()
+            assert report.deferred == {}
+            assert report.dispatch is not None
+            assert report.dispatch.sent > 0
+        assert ledgers["T0ALPHA"], "the example roster has reminders planned"
+        assert sorted(ledgers["T0ALPHA"]) == sorted(ledgers["T0BETA"])
+        # Each workspace's sweep sent its own reminders once: the same keys, twice in all.
+        sent = world.accepted_keys()
+        assert sent, "reminders were due"
+        assert set(sent.values()) == {2}

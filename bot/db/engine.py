@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.scope import NoWorkspace, current_scope
+from bot.db.scope import TEMPORARY, NoWorkspace, current_scope
 from bot.errors import DomainError
 from bot.private_files import create_private
 
@@ -181,6 +181,12 @@ class Database:
         )
 
     @property
+    def _temporary_schema(self) -> str:
+        """Where the dialect keeps a connection's temporary tables, named outright: a schema
+        left to the translate map would become the default schema in DDL."""
+        return "temp" if self.is_sqlite else "pg_temp"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
@@ -252,9 +258,8 @@ class Database:
         bind = self._binds.get((schema, read_only))
         if bind is None:
             options: dict[str, Any] = {READ_ONLY: True} if read_only else {}
-            if schema is not None:
-                options["schema_translate_map"] = {None: schema}
-            bind = self.engine.execution_options(**options) if options else self.engine
+            options["schema_translate_map"] = {None: schema, TEMPORARY: self._temporary_schema}
+            bind = self.engine.execution_options(**options)
             self._binds[(schema, read_only)] = bind
         return bind
 

@@ -37,6 +37,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from bot.assessment.ruleset import Ruleset
 from bot.db.base import UTCDateTime
+from bot.db.scope import TEMPORARY
 from bot.db.sqldates import add_days
 from bot.models import Delivery, Person
 from bot.reminders.timing import SendWindow, next_allowed, send_instant
@@ -66,6 +67,7 @@ SEND_INSTANT = Table(
     *(Column(_expires(k), UTCDateTime(), nullable=False) for k in [*ReminderKind, OTHER]),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DELETE ROWS",
+    schema=TEMPORARY,
 )
 
 Window = tuple[str, int, int, bool]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.commands import applications, assess, maintenance, programmes, reminders, roster, serve
 from bot.config import ConfigError, Settings, load_settings
+from bot.db.scope import NoWorkspace
 from bot.errors import EXIT_USAGE, CliError, DomainError, InvalidInput
 from bot.logs import configure_logging
 from bot.startup import driver_reason, shown_url
@@ -98,6 +99,13 @@ def _main(argv: Sequence[str] | None) -> int:
     except (DomainError, CliError) as exc:
         print(f"matchpath: {exc}", file=sys.stderr)
         return getattr(exc, "code", 1)
+    except NoWorkspace:
+        print(
+            "matchpath: this database serves many workspaces: name the one to work on with "
+            "MATCHPATH_WORKSPACE=<its team id>",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except DBAPIError as exc:  # the database went away after it was opened

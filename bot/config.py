@@ -29,6 +29,7 @@ SECRET_FILES = {
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
         "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_SECRET",
         "MATCHPATH_DATABASE_URL",
     )
 }
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN", repr=False)
     slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET", repr=False)
     slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN", repr=False)
+    # Both set: many workspaces, each installed through Slack's OAuth flow (handlers/install.py)
+    # instead of one SLACK_BOT_TOKEN.
+    slack_client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET", repr=False)
+    # Serving many workspaces, the one a command run by hand works on (its team id).
+    workspace: str | None = Field(default=None, alias="MATCHPATH_WORKSPACE")
     metrics_token: str | None = Field(default=None, alias="MATCHPATH_METRICS_TOKEN", repr=False)
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="MATCHPATH_DATABASE_URL")
     slack_api_url: str = Field(default=SLACK_API_URL, alias="MATCHPATH_SLACK_API_URL")
@@ -95,6 +102,7 @@ class Settings(BaseSettings):
     slack_bot_token_file: str | None = Field(default=None, alias="SLACK_BOT_TOKEN_FILE")
     slack_signing_secret_file: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET_FILE")
     slack_app_token_file: str | None = Field(default=None, alias="SLACK_APP_TOKEN_FILE")
+    slack_client_secret_file: str | None = Field(default=None, alias="SLACK_CLIENT_SECRET_FILE")
     database_url_file: str | None = Field(default=None, alias="MATCHPATH_DATABASE_URL_FILE")
 
     @model_validator(mode="before")
@@ -181,7 +189,13 @@ class Settings(BaseSettings):
 
     @property
     def admin_ids(self) -> frozenset[str]:
-        return frozenset(_split_ids(self.admins))
+        # Serving many workspaces, admins are each workspace's own (its installer, then
+        # `assign`): a user id names no one across workspaces.
+        return frozenset() if self.many_workspaces else frozenset(_split_ids(self.admins))
+
+    @property
+    def many_workspaces(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -190,6 +204,7 @@ class Settings(BaseSettings):
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.slack_client_secret,
             self.metrics_token,
         )
         return tuple(value for value in values if value)

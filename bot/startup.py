@@ -16,8 +16,10 @@ from bot.config import Settings
 from bot.dashboards.outbox import adopt_channel
 from bot.db.engine import Database, SessionTimeouts
 from bot.db.migrate import SchemaState, upgrade
+from bot.db.scope import enter
 from bot.errors import EXIT_USAGE, CliError
 from bot.subscriptions import install as install_subscribers
+from bot.workspaces import registry
 from bot.workspaces.schemas import states_everywhere
 
 log = logging.getLogger("matchpath")
@@ -38,9 +40,31 @@ def open_database(settings: Settings) -> Database:
         elif any(state is SchemaState.BEHIND for state, _revisions in states):
             raise CliError("the database schema is not up to date: run `matchpath migrate` first")
         db = connect_database(settings)
-        if settings.mentors_channel:
+        if settings.many_workspaces:
+            _enter_named_workspace(db, settings.workspace)
+            if settings.mentors_channel:
+                log.warning(
+                    "MATCHPATH_MENTORS_CHANNEL is not used when serving many workspaces: each "
+                    "workspace's admin sets its own with /matchpath dashboard channel"
+                )
+        elif settings.mentors_channel:
             _adopt_mentors_channel(db, settings.mentors_channel)
         return db
+
+
+def _enter_named_workspace(db: Database, team_id: str | None) -> None:
+    """Serving many workspaces, a command on one workspace's data (an import, an export, a
+    sweep) names it with MATCHPATH_WORKSPACE; the rest of the process is in its scope."""
+    if team_id is None:
+        return
+    with db.shared() as session:
+        found = registry.find(session, team_id=team_id)
+    if found is None:
+        raise CliError(
+            f"setting MATCHPATH_WORKSPACE: no workspace {team_id} has installed MatchPath here",
+            EXIT_USAGE,
+        )
+    enter(found.scope)
 
 
 def newer_schema(revisions: tuple[str, ...]) -> str:
@@ -60,7 +84,9 @@ def connect_database(settings: Settings) -> Database:
         statement=settings.db_statement_timeout,
         idle_in_transaction=settings.db_idle_in_transaction_timeout,
     )
-    return Database(settings.database_url, timeouts=timeouts)
+    return Database(
+        settings.database_url, timeouts=timeouts, per_workspace=settings.many_workspaces
+    )
 
 
 def _adopt_mentors_channel(db: Database, configured: str) -> None:

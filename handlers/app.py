@@ -11,13 +11,16 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.access import resolve_actor
 from bot.db.engine import Database, leave_for_next_write, pending_first_write
+from bot.db.scope import enter
 from bot.replay import Claim, Replayed, SeenSignatures, seen_before
-from handlers import actions, events, views
+from bot.workspaces.lookup import WorkspaceScopes
+from handlers import actions, events, uninstalls, views
 from handlers.commands import router
 from handlers.runtime import Deps, incident_id
 from handlers.shutdown import ListenerPool
@@ -61,11 +64,21 @@ def settle_claim(db: Database) -> None:
         log.warning("could not record a served request (%s)", type(exc).__name__)
 
 
-def build_app(deps: Deps, client: WebClient, *, listeners: ListenerPool | None = None) -> App:
+def build_app(
+    deps: Deps,
+    client: WebClient,
+    *,
+    listeners: ListenerPool | None = None,
+    oauth: OAuthSettings | None = None,
+) -> App:
+    """One workspace: the token comes with the client. Many (`oauth`): Bolt finds each
+    request's token in the installation store, and the guard sets the request's workspace."""
     settings = deps.settings
-    app = App(  # the token comes with the client
+    app = App(
         signing_secret=settings.slack_signing_secret,
         client=client,
+        oauth_settings=oauth,
+        installation_store_bot_only=True if oauth is not None else None,
         # `serve` checks the token itself, so that an unreachable Slack is not a crash at start.
         token_verification_enabled=False,
         request_verification_enabled=True,
@@ -76,11 +89,13 @@ def build_app(deps: Deps, client: WebClient, *, listeners: ListenerPool | None =
         # for a slower command's work to finish.
         listener_executor=listeners or listener_pool(deps),
     )
-    app.use(_guard(deps))
+    app.use(_guard(deps, WorkspaceScopes(deps.db) if oauth is not None else None))
     router.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
     events.register(app, deps)
+    if oauth is not None and oauth.installation_store is not None:
+        uninstalls.register(app, deps, oauth.installation_store)
     app.error(_on_unhandled)
     return app
 
@@ -106,11 +121,11 @@ def _unavailable(exc: Exception) -> BoltResponse:
     )
 
 
-def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
-    """After Bolt has checked the signature: refuse a replay (a valid signature is served
-    once) and attach the actor (who, admin or not, and the clock's now). It only reads, and
-    holds no session once the listener runs (bot/replay.py says how each database keeps the
-    served signatures)."""
+def _guard(deps: Deps, scopes: WorkspaceScopes | None) -> Callable[..., BoltResponse | None]:
+    """After Bolt has checked the signature: set the request's workspace (serving many), refuse
+    a replay (a valid signature is served once) and attach the actor (who, admin or not, and
+    the clock's now). It only reads, and holds no session once the listener runs
+    (bot/replay.py says how each database keeps the served signatures)."""
     memory = SeenSignatures(deps.db, datetime.now(UTC)) if deps.db.is_sqlite else None
 
     def guard(
@@ -118,6 +133,14 @@ def _guard(deps: Deps) -> Callable[..., BoltResponse | None]:
     ) -> BoltResponse | None:
         signature = (request.headers.get("x-slack-signature") or [""])[0]
         now = datetime.now(UTC)
+        if scopes is not None:
+            # The request's own context (handlers/http_server.py), copied into its follow-up:
+            # every session of both is this workspace's.
+            scope = scopes.of(context.team_id)
+            if scope is None:
+                log.warning("refused a request from a workspace this database does not serve")
+                return BoltResponse(status=200, body="")
+            enter(scope)
         try:
             with deps.db.read_only() as session:
                 if signature and (

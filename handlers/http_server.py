@@ -9,7 +9,8 @@ In front of Bolt, before anything reads a request's body into a log or a listene
   non-numeric timestamp with a 500);
 - after SIGTERM, new requests get 503 while those already in progress finish.
 
-Beside Slack's path: GET /healthz (handlers/health.py) and GET /metrics (handlers/metrics.py;
+Serving many workspaces, GET /slack/install and /slack/oauth_redirect are Bolt's OAuth flow.
+Beside Slack's paths: GET /healthz (handlers/health.py) and GET /metrics (handlers/metrics.py;
 401 without the bearer token when MATCHPATH_METRICS_TOKEN is set).
 """
 
@@ -24,7 +25,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
@@ -34,6 +35,7 @@ from waitress.server import BaseWSGIServer, create_server
 from bot.metrics import acked
 from handlers.calendar_feed import FEED_PREFIX
 from handlers.health import Health
+from handlers.install import INSTALL_PATH, REDIRECT_PATH
 from handlers.metrics import CONTENT_TYPE, MetricsPage, mark_received, request_kind
 from handlers.shutdown import Gate
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("matchpath.serve")
 WsgiApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
+INSTALL_PATHS = (INSTALL_PATH, REDIRECT_PATH)
 # Slack's payloads are a few kilobytes; the largest, a modal's submission, carries the whole view
 # (Slack caps a view at 250 kB), which URL-encoding can stretch to about three times that.
 MAX_BODY_BYTES = 1024 * 1024
@@ -97,6 +100,13 @@ class HttpApp:
             return _metrics_page(environ, start_response, self._metrics)
         if self._calendars is not None and str(path).startswith(FEED_PREFIX):
             return self._calendars(environ, start_response)
+        if path in INSTALL_PATHS and method == "GET" and self._installs(self._slack):
+            # Serving many workspaces: Bolt's OAuth flow (a browser's visit, not Slack's
+            # signed request: its state cookie and the state store are the check).
+            with self._gate.passage() as admitted:
+                if not admitted:
+                    return _answer(start_response, 503, {"error": "stopping"})
+                return self._slack(environ, start_response)
         if self._slack is None or self._verifier is None or path != EVENTS_PATH:
             return _answer(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -107,6 +117,10 @@ class HttpApp:
                     start_response, 503, {"error": "stopping"}, [("Connection", "close")]
                 )
             return self._from_slack(environ, start_response, self._slack, self._verifier)
+
+    @staticmethod
+    def _installs(slack: SlackRequestHandler | None) -> TypeGuard[SlackRequestHandler]:
+        return slack is not None and slack.app.oauth_flow is not None
 
     def _from_slack(
         self,

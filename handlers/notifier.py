@@ -106,11 +106,16 @@ class SlackNotifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SlackNotifier:
+        return cls.with_token(settings, settings.slack_bot_token)
+
+    @classmethod
+    def with_token(cls, settings: Settings, token: str | None) -> SlackNotifier:
+        """The sender for one workspace's bot token (serving many, each has its own)."""
         # No retry handlers at all: neither rate limits nor connection errors are retried here.
         # One kept-alive connection: a handshake per message would cost more than the post.
         return cls(
             KeptAliveWebClient(
-                token=settings.slack_bot_token,
+                token=token,
                 base_url=settings.slack_api_url,
                 timeout=SEND_TIMEOUT,
                 retry_handlers=[],

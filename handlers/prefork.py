@@ -49,7 +49,7 @@ from handlers.health import Health
 from handlers.http_server import EVENTS_PATH, HttpApp
 from handlers.metrics import MetricsPage
 from handlers.shutdown import Deadline, Gate, ListenerPool
-from handlers.slack_link import SlackWatch, bot_token_check
+from handlers.slack_link import SlackWatch, link_check
 
 if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
@@ -175,18 +175,20 @@ def worker_front(settings: Settings) -> tuple[HttpApp, WorkerParts]:
     from handlers.app import build_app, listener_pool
     from handlers.calendar_feed import CalendarFeeds
     from handlers.client import web_client
+    from handlers.install import oauth_settings
     from handlers.runtime import Deps
 
     # The supervisor has checked the database (reachable, migrated) before any worker starts.
     db = connect_database(settings)
     client = web_client(settings)
-    watch = SlackWatch(bot_token_check(client))
+    watch = SlackWatch(link_check(settings, db, client))
     watch.check_now(announce=False)  # the supervisor has said how Slack answered
     deps = Deps(
         settings=settings, db=db, clock=runtime_clock(), ruleset=load_ruleset(settings.ruleset)
     )
     listeners = listener_pool(deps)
-    app = build_app(deps, client, listeners=listeners)
+    oauth = oauth_settings(settings, db, deps.clock) if settings.many_workspaces else None
+    app = build_app(deps, client, listeners=listeners, oauth=oauth)
     parts = WorkerParts(Gate(), listeners, watch)
     health = Health(db, watch, stopping=parts.stopping.is_set)
     slack = SlackRequestHandler(app, path=EVENTS_PATH)

@@ -14,15 +14,20 @@ from bot.assessment.ruleset import load_ruleset
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.db.scope import WorkspaceScope, within
 from bot.errors import CliError
 from bot.metrics import sweep_took
 from bot.outbox.dispatch import DispatchConfig
 from bot.outbox.ticker import start_background
 from bot.reminders.sweep import SweepReport, run_sweep
 from bot.retention import Retention, prune_if_due
+from bot.workspaces import registry
+from handlers.client import web_client
 from handlers.notifier import SlackNotifier
+from handlers.runtime import incident_id
 from handlers.scheduler_endpoint import SchedulerEndpoint
 from handlers.shutdown import wait_for_stop_signal
+from handlers.workspace_tokens import WorkspaceTokens
 
 log = logging.getLogger("matchpath.reminders")
 
@@ -38,8 +43,10 @@ def run_one_sweep(
     *,
     dry_run: bool = False,
     stop_requested: Callable[[], bool] = lambda: False,
+    notifier: SlackNotifier | None = None,
 ) -> SweepReport:
-    notifier = SlackNotifier.from_settings(settings)
+    """One sweep of the current workspace (the only one, or the one whose scope this is)."""
+    notifier = notifier or SlackNotifier.from_settings(settings)
     return run_sweep(
         db,
         notifier,
@@ -56,16 +63,63 @@ def _sweeper(
     db: Database,
     clock: Clock,
     stop_requested: Callable[[], bool] = lambda: False,
+    notifier: SlackNotifier | None = None,
 ) -> SweepReport:
     started = time.monotonic()
     try:
-        report = run_one_sweep(settings, db, clock, stop_requested=stop_requested)
+        report = run_one_sweep(
+            settings, db, clock, stop_requested=stop_requested, notifier=notifier
+        )
     finally:
         sweep_took(time.monotonic() - started)
     dispatched = report.dispatch
     if dispatched and (dispatched.sent or dispatched.failed or dispatched.unknown):
         log.info("; ".join(report.lines()))
     return report
+
+
+class EveryWorkspace:
+    """Serving many workspaces, a tick sweeps each installed one in turn, in its own scope and
+    with its own bot token (rotated when close to expiring); one workspace's failure is logged
+    and the others are still swept."""
+
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+        self._settings, self._db, self._clock = settings, db, clock
+        self._tokens = WorkspaceTokens(settings, db, web_client(settings))
+        # By team: each keeps its connection until its token is rotated.
+        self._notifiers: dict[str, tuple[str, SlackNotifier]] = {}
+
+    def sweep(self, stop_requested: Callable[[], bool]) -> None:
+        with self._db.shared() as session:
+            workspaces = registry.installed(session)
+        for workspace in workspaces:
+            if stop_requested():
+                return
+            try:
+                self._sweep_one(workspace.scope, stop_requested)
+            except Exception as exc:  # one workspace's trouble never stops the others' reminders
+                incident = incident_id()
+                log.error(
+                    "sweep of workspace %s failed (incident %s): %s",
+                    workspace.team_id,
+                    incident,
+                    type(exc).__name__,
+                    exc_info=True,
+                    extra={"incident": incident},
+                )
+
+    def _sweep_one(self, scope: WorkspaceScope, stop_requested: Callable[[], bool]) -> None:
+        token = self._tokens.bot_token(scope.team_id)
+        if token is None:
+            log.warning("workspace %s has no bot token stored: not swept", scope.team_id)
+            return
+        kept = self._notifiers.get(scope.team_id)
+        if kept is None or kept[0] != token:
+            kept = (token, SlackNotifier.with_token(self._settings, token))
+            self._notifiers[scope.team_id] = kept
+        notifier = kept[1]
+        with within(scope):
+            _sweeper(self._settings, self._db, self._clock, stop_requested, notifier)
 
 
 def _pruner(
@@ -95,13 +149,18 @@ class Ticker:
         self._sweeping = threading.Lock()
         self._pruning = threading.Lock()  # apart: a long prune never holds a sweep back
         self._scheduler: BackgroundScheduler | None = None
+        self._workspaces = EveryWorkspace(settings, db, clock) if settings.many_workspaces else None
 
     def start(self) -> None:
         self._scheduler = start_background(self._tick, self._seconds, self._prune)
 
     def _tick(self) -> None:
         with self._sweeping:
-            if not self._stopping.is_set():
+            if self._stopping.is_set():
+                return
+            if self._workspaces is not None:
+                self._workspaces.sweep(self._stopping.is_set)
+            else:
                 _sweeper(self._settings, self._db, self._clock, self._stopping.is_set)
 
     def _prune(self) -> None:
@@ -135,8 +194,12 @@ def run_ticker(
     progress finish and hands back the rest of its claim, within MATCHPATH_SHUTDOWN_SECONDS:
     exit 0; past that bound, what is still claimed is left to its lease (the reaper's), exit 1.
     With `listen` (host, port), GET /healthz and GET /metrics are served there meanwhile."""
-    if not settings.slack_bot_token:
-        raise CliError("cannot send reminders: SLACK_BOT_TOKEN is not set", code=2)
+    if not settings.slack_bot_token and not settings.many_workspaces:
+        raise CliError(
+            "cannot send reminders: SLACK_BOT_TOKEN is not set (or, serving many workspaces, "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)",
+            code=2,
+        )
     stopping = threading.Event()
     endpoint = SchedulerEndpoint.start(settings, db, listen, stopping) if listen else None
     ticker = Ticker(settings, db, clock, seconds=seconds)

@@ -20,7 +20,7 @@ from handlers.health import Health
 from handlers.http_server import HttpApp, WaitressServer
 from handlers.metrics import MetricsPage, prepare_metrics_dir
 from handlers.shutdown import Gate
-from handlers.slack_link import SlackWatch, bot_token_check
+from handlers.slack_link import SlackWatch, link_check
 
 log = logging.getLogger("matchpath.reminders")
 THREADS = 2  # a monitor and a scraper; nothing else comes here
@@ -40,7 +40,7 @@ class SchedulerEndpoint:
         stopping: threading.Event,
     ) -> SchedulerEndpoint:
         host, port = listen
-        watch = SlackWatch(bot_token_check(web_client(settings)))
+        watch = SlackWatch(link_check(settings, db, web_client(settings)))
         health = Health(db, watch, stopping=stopping.is_set)
         prepare_metrics_dir()
         page = MetricsPage(db, token=settings.metrics_token)

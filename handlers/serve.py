@@ -27,13 +27,14 @@ from bot.startup import open_database
 from handlers.calendar_feed import CalendarFeeds
 from handlers.health import Health
 from handlers.http_server import EVENTS_PATH, HttpApp, WaitressServer
+from handlers.install import oauth_settings, require_many_workspaces
 from handlers.metrics import MetricsPage, prepare_metrics_dir
 from handlers.runtime_reminders import Ticker
 from handlers.shutdown import Deadline, Gate, ListenerPool, wait_for_stop_signal
 from handlers.slack_link import (
     LinkState,
     SlackWatch,
-    bot_token_check,
+    link_check,
     refuse_rejected_token,
     require_credentials,
 )
@@ -70,18 +71,22 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     require_credentials(settings, socket_mode=socket_mode)
     db = open_database(settings)
     client = web_client(settings)
-    watch = SlackWatch(bot_token_check(client))
-    refuse_rejected_token(watch.check_now(announce=False))
     deps = Deps(
         settings=settings, db=db, clock=runtime_clock(), ruleset=load_ruleset(settings.ruleset)
     )
+    oauth = None
+    if settings.many_workspaces:
+        require_many_workspaces(settings, db)
+        oauth = oauth_settings(settings, db, deps.clock)
+    watch = SlackWatch(link_check(settings, db, client))
+    refuse_rejected_token(watch.check_now(announce=False))
     listeners = listener_pool(deps)
-    app = build_app(deps, client, listeners=listeners)
+    app = build_app(deps, client, listeners=listeners, oauth=oauth)
     gate = Gate()
     socket = None
     if settings.slack_app_token:
         socket = SocketModeLink(app, settings.slack_app_token, gate)
-        watch = SlackWatch(socket_mode_check(bot_token_check(client), socket))
+        watch = SlackWatch(socket_mode_check(link_check(settings, db, client), socket))
         refuse_rejected_token(watch.check_now(announce=False))
     if watch.probe.state is LinkState.UNREACHABLE:
         log.warning(

@@ -12,13 +12,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.db.engine import Database
 from bot.errors import CliError
+from bot.workspaces import registry
 from handlers.notifier import TRANSPORT, WORKSPACE
+from handlers.workspace_tokens import WorkspaceTokens
 
 log = logging.getLogger("matchpath.serve")
 CHECK_SECONDS = 60.0  # while Slack answers: look again this often
@@ -55,6 +59,42 @@ def probe_slack(call: Callable[[], object]) -> Probe:
 
 def bot_token_check(client: WebClient) -> Callable[[], Probe]:
     return lambda: probe_slack(client.auth_test)
+
+
+def link_check(settings: Settings, db: Database, client: WebClient) -> Callable[[], Probe]:
+    """The check of Slack's link for this process: its one token, or every workspace's."""
+    if settings.many_workspaces:
+        return workspaces_check(settings, db, client)
+    return bot_token_check(client)
+
+
+def workspaces_check(settings: Settings, db: Database, client: WebClient) -> Callable[[], Probe]:
+    """Serving many workspaces, Slack's link is checked with each installed workspace's token:
+    unreachable when Slack does not answer; a workspace whose token Slack refuses is named in
+    the detail (/healthz) without failing the others, which still work."""
+    tokens = WorkspaceTokens(settings, db, client)
+
+    def check() -> Probe:
+        with db.shared() as session:
+            workspaces = registry.installed(session)
+        refused: list[str] = []
+        for workspace in workspaces:
+            token = tokens.stored_token(workspace.team_id)
+            found = (
+                probe_slack(partial(client.auth_test, token=token))
+                if token
+                else Probe(LinkState.TOKEN_REJECTED, "no token stored")
+            )
+            if found.state is LinkState.UNREACHABLE:
+                return found
+            if found.state is LinkState.TOKEN_REJECTED:
+                refused.append(f"{workspace.team_id} ({found.detail})")
+        if not workspaces:
+            return Probe(LinkState.UP, "no workspace installed yet")
+        detail = f"tokens refused in {', '.join(refused)}" if refused else ""
+        return Probe(LinkState.UP, detail)
+
+    return check
 
 
 class SlackWatch:
@@ -107,7 +147,7 @@ class SlackWatch:
 
 
 def require_credentials(settings: Settings, *, socket_mode: bool) -> None:
-    missing = [] if settings.slack_bot_token else ["SLACK_BOT_TOKEN"]
+    missing = [] if settings.slack_bot_token or settings.many_workspaces else ["SLACK_BOT_TOKEN"]
     if not socket_mode and not settings.slack_signing_secret:
         missing.append("SLACK_SIGNING_SECRET")
     if missing:

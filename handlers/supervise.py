@@ -22,7 +22,7 @@ from handlers.metrics import shared_metrics
 from handlers.prefork import BOOTED, FINISHED, UNFINISHED
 from handlers.runtime_reminders import Ticker
 from handlers.shutdown import Deadline
-from handlers.slack_link import LinkState, SlackWatch, bot_token_check
+from handlers.slack_link import LinkState, SlackWatch, link_check
 
 log = logging.getLogger("matchpath.serve")
 # After its graceful_timeout gunicorn kills what is left and reaps it: time for that.
@@ -78,6 +78,7 @@ def serve_workers(args: argparse.Namespace, settings: Settings, workers: int) ->
     from bot.errors import CliError
     from bot.startup import open_database
     from handlers.client import web_client
+    from handlers.install import require_many_workspaces
     from handlers.slack_link import refuse_rejected_token, require_credentials
 
     refusal = refuse_workers(settings, workers)
@@ -85,7 +86,9 @@ def serve_workers(args: argparse.Namespace, settings: Settings, workers: int) ->
         raise CliError(refusal, code=2)
     require_credentials(settings, socket_mode=False)
     db = open_database(settings)
-    watch = SlackWatch(bot_token_check(web_client(settings)))
+    if settings.many_workspaces:
+        require_many_workspaces(settings, db)
+    watch = SlackWatch(link_check(settings, db, web_client(settings)))
     found = watch.check_now(announce=False)
     refuse_rejected_token(found)
     if found.state is LinkState.UNREACHABLE:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from handlers.install import BOT_SCOPES, REDIRECT_PATH
+
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 SOURCES = [
@@ -42,6 +44,9 @@ EVENT_SCOPES = {
     "user_change": "users:read",
     "app_mention": "app_mentions:read",
     "message": None,
+    # Serving many workspaces: the app left a workspace (no scope needed).
+    "app_uninstalled": None,
+    "tokens_revoked": None,
 }
 EXTRA_SCOPES = {"commands"}  # the slash command itself
 
@@ -89,3 +94,19 @@ def test_events_match_the_code() -> None:
     events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert set(events) == subscribed_events()
     assert len(events) == len(set(events))
+
+
+def test_an_install_asks_for_the_manifests_scopes() -> None:
+    assert set(BOT_SCOPES) == set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    assert len(BOT_SCOPES) == len(set(BOT_SCOPES))
+
+
+def test_the_many_workspaces_manifest_is_the_same_app_with_token_rotation() -> None:
+    many = yaml.safe_load((ROOT / "deploy" / "manifest-many-workspaces.yml").read_text())
+    assert many["settings"].pop("token_rotation_enabled") is True
+    assert MANIFEST["settings"].get("token_rotation_enabled") is False
+    single = {**MANIFEST, "settings": dict(MANIFEST["settings"])}
+    single["settings"].pop("token_rotation_enabled")
+    assert many == single
+    [redirect] = many["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)

@@ -15,7 +15,16 @@ from importlib import metadata
 
 from sqlalchemy.exc import DBAPIError
 
-from app.commands import applications, assess, maintenance, programmes, reminders, roster, serve
+from app.commands import (
+    applications,
+    assess,
+    maintenance,
+    programmes,
+    reminders,
+    roster,
+    serve,
+    workspaces,
+)
 from bot.config import ConfigError, Settings, load_settings
 from bot.db.scope import NoWorkspace
 from bot.errors import EXIT_USAGE, CliError, DomainError, InvalidInput
@@ -41,6 +50,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     serve.register,
     reminders.register,
     maintenance.register,
+    workspaces.register,
     _register_sandbox,
 ]
 

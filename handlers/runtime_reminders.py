@@ -79,9 +79,9 @@ def _sweeper(
 
 
 class EveryWorkspace:
-    """Serving many workspaces, a tick sweeps each installed one in turn, in its own scope and
-    with its own bot token (rotated when close to expiring); one workspace's failure is logged
-    and the others are still swept."""
+    """Serving many workspaces, a tick sweeps (and the daily job prunes) each installed one in
+    turn, in its own scope and with its own bot token (rotated when close to expiring); one
+    workspace's failure is logged and the others still go ahead."""
 
     def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
         self._settings, self._db, self._clock = settings, db, clock
@@ -90,23 +90,39 @@ class EveryWorkspace:
         self._notifiers: dict[str, tuple[str, SlackNotifier]] = {}
 
     def sweep(self, stop_requested: Callable[[], bool]) -> None:
+        self._each("sweep", self._sweep_one, stop_requested)
+
+    def prune(self, stop_requested: Callable[[], bool]) -> None:
+        self._each("daily prune", self._prune_one, stop_requested)
+
+    def _each(
+        self,
+        what: str,
+        step: Callable[[WorkspaceScope, Callable[[], bool]], None],
+        stop_requested: Callable[[], bool],
+    ) -> None:
         with self._db.shared() as session:
             workspaces = registry.installed(session)
         for workspace in workspaces:
             if stop_requested():
                 return
             try:
-                self._sweep_one(workspace.scope, stop_requested)
-            except Exception as exc:  # one workspace's trouble never stops the others' reminders
+                step(workspace.scope, stop_requested)
+            except Exception as exc:  # one workspace's trouble never holds the others back
                 incident = incident_id()
                 log.error(
-                    "sweep of workspace %s failed (incident %s): %s",
+                    "%s of workspace %s failed (incident %s): %s",
+                    what,
                     workspace.team_id,
                     incident,
                     type(exc).__name__,
                     exc_info=True,
                     extra={"incident": incident},
                 )
+
+    def _prune_one(self, scope: WorkspaceScope, stop_requested: Callable[[], bool]) -> None:
+        with within(scope):
+            _pruner(self._settings, self._db, self._clock, stop_requested)
 
     def _sweep_one(self, scope: WorkspaceScope, stop_requested: Callable[[], bool]) -> None:
         token = self._tokens.bot_token(scope.team_id)
@@ -165,7 +181,11 @@ class Ticker:
 
     def _prune(self) -> None:
         with self._pruning:
-            if not self._stopping.is_set():
+            if self._stopping.is_set():
+                return
+            if self._workspaces is not None:
+                self._workspaces.prune(self._stopping.is_set)
+            else:
                 _pruner(self._settings, self._db, self._clock, self._stopping.is_set)
 
     def stop(self, timeout: float) -> bool:

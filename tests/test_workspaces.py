@@ -24,6 +24,12 @@ from bot.db.scope import NoWorkspace, WorkspaceScope, schema_for, within
 from bot.models import AuditEvent, Delivery, Mentee, Person
 from bot.roster.service import export_roster, import_roster, parse_json_roster
 from bot.workspaces import registry
+from bot.workspaces.install import (
+    CannotForget,
+    forget_workspace,
+    install_workspace,
+    uninstall_workspace,
+)
 from bot.workspaces.models import BOTS, INSTALLATIONS, OAUTH_STATES
 from bot.workspaces.schemas import states_everywhere, upgrade_everywhere, workspace_schemas
 from sandbox.fake_slack import FakeSlack
@@ -218,3 +224,56 @@ def test_a_sweep_plans_and_sends_within_each_workspaces_ledger(
         sent = world.accepted_keys()
         assert sent, "reminders were due"
         assert set(sent.values()) == {2}
+
+
+def test_an_install_migrates_the_workspace_and_makes_the_installer_its_admin(url: str) -> None:
+    db = Database(url, per_workspace=True)
+    try:
+        view = install_workspace(db, team_id="T0NEW", name="New", installer="UINSTALL", now=NOW)
+        assert view.schema_name == "ws_t0new"
+        assert states_everywhere(url)["ws_t0new"][0] is SchemaState.CURRENT
+        with within(view.scope), db.read_only() as session:
+            admins = session.scalars(select(Person.slack_user_id).where(Person.is_admin)).all()
+            actions = session.scalars(select(AuditEvent.action)).all()
+        assert admins == ["UINSTALL"]
+        assert actions == ["workspace.install"]
+        # A reinstall by someone else keeps the rows and adds its installer as an admin.
+        install_workspace(db, team_id="T0NEW", name="New", installer="UOTHER", now=NOW)
+        with within(view.scope), db.read_only() as session:
+            admins = session.scalars(select(Person.slack_user_id).where(Person.is_admin)).all()
+        assert sorted(admins) == ["UINSTALL", "UOTHER"]
+    finally:
+        db.dispose()
+
+
+def test_a_workspace_is_forgotten_only_once_uninstalled_and_then_whole(
+    two: tuple[Database, WorkspaceScope, WorkspaceScope],
+) -> None:
+    db, alpha, _beta = two
+    with db.shared() as session:
+        session.execute(
+            INSTALLATIONS.insert().values(
+                client_id="C",
+                app_id="A",
+                team_id="T0BETA",
+                user_id="UADMIN01",
+                installed_at=NOW.replace(tzinfo=None),
+            )
+        )
+    with pytest.raises(CannotForget, match="still has MatchPath installed"):
+        forget_workspace(db, team_id="T0BETA")
+    assert uninstall_workspace(db, team_id="T0BETA", now=NOW) is not None
+    with db.shared() as session:
+        assert [w.team_id for w in registry.installed(session)] == ["T0ALPHA"]
+    forget_workspace(db, team_id="T0BETA")
+    assert workspace_schemas(db.url) == []
+    with db.shared() as session:
+        assert registry.find(session, team_id="T0BETA") is None
+        assert session.execute(select(INSTALLATIONS.c.id)).all() == []
+    uninstall_workspace(db, team_id="T0ALPHA", now=NOW)
+    with pytest.raises(CannotForget, match="default schema"):
+        forget_workspace(db, team_id="T0ALPHA")
+    with pytest.raises(CannotForget, match="no workspace T0NONE"):
+        forget_workspace(db, team_id="T0NONE")
+    with within(alpha), db.read_only() as session:  # Alpha's rows are untouched
+        assert session.scalars(select(AuditEvent.action)).all() == ["workspace.uninstall"]

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete, text
+
 from bot.access import Actor, audit
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.scope import within
+from bot.db.scope import SCHEMA, within
+from bot.errors import DomainError
 from bot.people import ensure_person
 from bot.workspaces import registry
+from bot.workspaces.models import BOTS, INSTALLATIONS
 from bot.workspaces.registry import WorkspaceView
 
 
@@ -45,4 +49,33 @@ def uninstall_workspace(db: Database, *, team_id: str, now: datetime) -> Workspa
     if view is not None:
         with within(view.scope), db.unit_of_work() as session:
             audit(session, Actor.system(now), "workspace.uninstall")
+    return view
+
+
+class CannotForget(DomainError):
+    """A workspace whose rows cannot be erased whole, and why."""
+
+
+def forget_workspace(db: Database, *, team_id: str) -> WorkspaceView:
+    """Erase an uninstalled workspace: its schema with every row in it, its tokens and its
+    registry entry, in one transaction. The workspace that keeps its rows in the default
+    schema (served before there were many) is erased per mentee with `forget` instead."""
+    with db.shared() as session:
+        view = registry.find(session, team_id=team_id)
+        if view is None:
+            raise CannotForget(f"no workspace {team_id} is registered here")
+        if view.uninstalled_at is None:
+            raise CannotForget(
+                f"workspace {team_id} still has MatchPath installed: it is erased after it "
+                "removes the app"
+            )
+        if view.schema_name is None or not SCHEMA.fullmatch(view.schema_name):
+            raise CannotForget(
+                f"workspace {team_id} keeps its rows in the default schema (it was served "
+                "before there were many): erase its mentees with `forget`"
+            )
+        session.execute(text(f'DROP SCHEMA "{view.schema_name}" CASCADE'))
+        for table in (INSTALLATIONS, BOTS):
+            session.execute(delete(table).where(table.c.team_id == team_id))
+        registry.remove(session, team_id=team_id)
     return view

@@ -94,3 +94,16 @@ def mark_uninstalled(session: Session, *, team_id: str, now: datetime) -> Worksp
         row.uninstalled_at = now
         session.flush()
     return _view(row)
+
+
+def remove(session: Session, *, team_id: str) -> None:
+    """The workspace is erased (bot/workspaces/install.py `forget_workspace`)."""
+    row = session.get(Workspace, team_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def every(session: Session) -> list[WorkspaceView]:
+    """Every workspace registered, installed or not (`matchpath workspaces`)."""
+    return [_view(row) for row in session.scalars(select(Workspace).order_by(Workspace.team_id))]

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.errors import CliError
-from bot.workspaces.install import install_workspace
+from bot.workspaces.install import install_workspace, unclaimed_default_rows
 from bot.workspaces.models import OAUTH_STATES
 from handlers.runtime import incident_id
 from handlers.workspace_tokens import ROTATE_MINUTES, installation_store
@@ -65,6 +65,13 @@ def require_many_workspaces(settings: Settings, db: Database) -> None:
         raise CliError(
             "cannot serve many workspaces on SQLite: each workspace keeps its rows in a "
             "PostgreSQL schema of its own (set MATCHPATH_DATABASE_URL to PostgreSQL)",
+            code=2,
+        )
+    if unclaimed_default_rows(db):
+        raise CliError(
+            "cannot serve many workspaces yet: this database holds the rows of the workspace it "
+            "served until now; run `matchpath workspaces adopt TEAM_ID` with that workspace's "
+            "team id first, so that they stay its own",
             code=2,
         )
 

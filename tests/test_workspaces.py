@@ -25,7 +25,7 @@ from bot.models import AuditEvent, Delivery, Mentee, Person
 from bot.roster.service import export_roster, import_roster, parse_json_roster
 from bot.workspaces import registry
 from bot.workspaces.install import (
-    CannotForget,
+    WorkspaceRefused,
     forget_workspace,
     install_workspace,
     uninstall_workspace,
@@ -260,7 +260,7 @@ def test_a_workspace_is_forgotten_only_once_uninstalled_and_then_whole(
                 installed_at=NOW.replace(tzinfo=None),
             )
         )
-    with pytest.raises(CannotForget, match="still has MatchPath installed"):
+    with pytest.raises(WorkspaceRefused, match="still has MatchPath installed"):
         forget_workspace(db, team_id="T0BETA")
     assert uninstall_workspace(db, team_id="T0BETA", now=NOW) is not None
     with db.shared() as session:
@@ -271,9 +271,53 @@ def test_a_workspace_is_forgotten_only_once_uninstalled_and_then_whole(
         assert registry.find(session, team_id="T0BETA") is None
         assert session.execute(select(INSTALLATIONS.c.id)).all() == []
     uninstall_workspace(db, team_id="T0ALPHA", now=NOW)
-    with pytest.raises(CannotForget, match="default schema"):
+    with pytest.raises(WorkspaceRefused, match="default schema"):
         forget_workspace(db, team_id="T0ALPHA")
-    with pytest.raises(CannotForget, match="no workspace T0NONE"):
+    with pytest.raises(WorkspaceRefused, match="no workspace T0NONE"):
         forget_workspace(db, team_id="T0NONE")
     with within(alpha), db.read_only() as session:  # Alpha's rows are untouched
         assert session.scalars(select(AuditEvent.action)).all() == ["workspace.uninstall"]
+
+
+MANY = {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "client-secret-for-tests"}
+
+
+def test_the_workspace_served_before_keeps_its_rows_when_it_installs(url: str) -> None:
+    """A database that served one workspace goes over to many without losing a row: the
+    operator adopts its team id for the default schema, and its install then finds it."""
+    env = {"MATCHPATH_DATABASE_URL": url}
+    assert run_cli("migrate", env=env).returncode == 0
+    imported = run_cli("import", str(ROOT / "examples" / "roster.json"), env=env)
+    assert imported.returncode == 0, imported.stderr
+    many = env | MANY | {"SLACK_SIGNING_SECRET": "secret"}
+    refused = run_cli("serve", "--no-scheduler", env=many)
+    assert refused.returncode == 2
+    assert "run `matchpath workspaces adopt TEAM_ID`" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    bad = run_cli("workspaces", "adopt", "not-a-team", env=env)
+    assert bad.returncode == 1
+    assert "is not a Slack team id" in bad.stderr
+    adopted = run_cli("workspaces", "adopt", "T0OLD", "--name", "Old", env=env)
+    assert adopted.returncode == 0, adopted.stderr
+    db = Database(url, per_workspace=True)
+    try:
+        view = install_workspace(db, team_id="T0OLD", name="Old", installer="UNEW", now=NOW)
+        assert view.schema_name is None
+        assert workspace_schemas(url) == []
+        with within(view.scope), db.read_only() as session:
+            people = set(session.scalars(select(Person.slack_user_id)))
+        assert {"UMENTEE01", "UMENTOR01", "UNEW"} <= people
+    finally:
+        db.dispose()
+    listed = run_cli("workspaces", env=env)
+    assert listed.stdout.split("\t")[:4] == ["T0OLD", "Old", "the default schema", "installed\n"]
+    # Serving many, a command by hand names its workspace.
+    unnamed = run_cli("export", env=env | MANY)
+    assert unnamed.returncode == 2
+    assert "name the one to work on with MATCHPATH_WORKSPACE" in unnamed.stderr
+    unknown = run_cli("export", env=env | MANY | {"MATCHPATH_WORKSPACE": "T0NOPE"})
+    assert unknown.returncode == 2
+    assert "no workspace T0NOPE has installed MatchPath here" in unknown.stderr
+    named = run_cli("export", env=env | MANY | {"MATCHPATH_WORKSPACE": "T0OLD"})
+    assert named.returncode == 0, named.stderr
+    assert "UMENTEE01" in named.stdout

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 
 from bot.access import Actor, audit
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
-from bot.db.scope import SCHEMA, within
+from bot.db.scope import SCHEMA, TEAM_ID, within
 from bot.errors import DomainError
+from bot.models import Person
 from bot.people import ensure_person
 from bot.workspaces import registry
 from bot.workspaces.models import BOTS, INSTALLATIONS
-from bot.workspaces.registry import WorkspaceView
+from bot.workspaces.registry import DefaultSchemaTaken, WorkspaceView
 
 
 def install_workspace(
@@ -52,8 +53,8 @@ def uninstall_workspace(db: Database, *, team_id: str, now: datetime) -> Workspa
     return view
 
 
-class CannotForget(DomainError):
-    """A workspace whose rows cannot be erased whole, and why."""
+class WorkspaceRefused(DomainError):
+    """A workspace whose rows cannot be erased (or adopted) as asked, and why."""
 
 
 def forget_workspace(db: Database, *, team_id: str) -> WorkspaceView:
@@ -63,14 +64,14 @@ def forget_workspace(db: Database, *, team_id: str) -> WorkspaceView:
     with db.shared() as session:
         view = registry.find(session, team_id=team_id)
         if view is None:
-            raise CannotForget(f"no workspace {team_id} is registered here")
+            raise WorkspaceRefused(f"no workspace {team_id} is registered here")
         if view.uninstalled_at is None:
-            raise CannotForget(
+            raise WorkspaceRefused(
                 f"workspace {team_id} still has MatchPath installed: it is erased after it "
                 "removes the app"
             )
         if view.schema_name is None or not SCHEMA.fullmatch(view.schema_name):
-            raise CannotForget(
+            raise WorkspaceRefused(
                 f"workspace {team_id} keeps its rows in the default schema (it was served "
                 "before there were many): erase its mentees with `forget`"
             )
@@ -79,3 +80,26 @@ def forget_workspace(db: Database, *, team_id: str) -> WorkspaceView:
             session.execute(delete(table).where(table.c.team_id == team_id))
         registry.remove(session, team_id=team_id)
     return view
+
+
+def adopt_default_schema(db: Database, *, team_id: str, name: str, now: datetime) -> WorkspaceView:
+    """The workspace a database served before it served many keeps its rows where they are:
+    its team id is registered for the default schema (before it installs through OAuth, which
+    then finds it and moves nothing)."""
+    if not TEAM_ID.fullmatch(team_id):
+        raise WorkspaceRefused(f"{team_id!r} is not a Slack team id (like T0123ABCD)")
+    with db.shared() as session:
+        if registry.find(session, team_id=team_id) is not None:
+            raise DefaultSchemaTaken(f"workspace {team_id} is registered already")
+        return registry.register(
+            session, team_id=team_id, name=name, installed_by=None, now=now, in_default_schema=True
+        )
+
+
+def unclaimed_default_rows(db: Database) -> bool:
+    """Whether the default schema holds people that no workspace claims (a database that served
+    one workspace, not yet adopted)."""
+    with db.shared() as session:
+        if any(w.schema_name is None for w in registry.every(session)):
+            return False
+        return session.scalar(select(Person.id).limit(1)) is not None

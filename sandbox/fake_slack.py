@@ -19,6 +19,7 @@ Besides `/api/<method>` the server answers `/upload/<file_id>` (file bytes), `/f
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import signal
@@ -33,7 +34,10 @@ from typing import Any, Self
 from sandbox.control import CONTROL_PREFIX, handle_control
 from sandbox.directory import dm_channel_id
 from sandbox.faults import Fault, FaultKind, FaultPlan, Matcher
+from sandbox.ids import IdMint
+from sandbox.installs import Installs
 from sandbox.records import (
+    TEAM_ID,
     Call,
     Channel,
     Ephemeral,
@@ -71,12 +75,20 @@ class FakeSlack:
         self._server = _Server((host, port), self, _KeepAliveHandler if keep_alive else _Handler)
         self.base_url = f"http://{host}:{self._server.server_port}"
         self.url = self.base_url + API_PREFIX
-        self.workspace = Workspace(
-            self.base_url, clock=clock, trigger_ttl=trigger_ttl, strict_channels=strict_channels
-        )
+        self._mint = IdMint(clock)
+        self._options: dict[str, Any] = {
+            "trigger_ttl": trigger_ttl,
+            "strict_channels": strict_channels,
+        }
+        self.workspace = Workspace(self.base_url, mint=self._mint, **self._options)
+        # Teams installed through the OAuth flow (`grant_install`), each its own workspace; the
+        # default one answers every token not issued by `oauth.v2.access` (tests' "xoxb-test").
+        self._teams: dict[str, Workspace] = {TEAM_ID: self.workspace}
+        self.installs = Installs()
         self.faults = FaultPlan()
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._teams_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -110,6 +122,52 @@ class FakeSlack:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+    # -- teams ------------------------------------------------------------------------------------
+
+    def grant_install(self, team_id: str, user_id: str, team_name: str | None = None) -> str:
+        """A user of `team_id` approves the app: the one-time code Slack hands the redirect URL
+        (the team's workspace is created on first use)."""
+        self._team_workspace(team_id, team_name or f"Team {team_id}")
+        return self.installs.grant(team_id, team_name or f"Team {team_id}", user_id)
+
+    def revoke(self, team_id: str) -> None:
+        """The team removed the app: its tokens are refused from now on."""
+        self.installs.revoke(team_id)
+
+    def team(self, team_id: str) -> FakeSlack:
+        """The same server, arranged and inspected through one team's workspace (`add_user`,
+        `messages`, `responses`, …); start and stop it through the fake itself."""
+        view = copy.copy(self)
+        view.workspace = self._team_workspace(team_id, f"Team {team_id}")
+        return view
+
+    def _team_workspace(self, team_id: str, team_name: str) -> Workspace:
+        with self._teams_lock:
+            found = self._teams.get(team_id)
+            if found is None:
+                found = Workspace(
+                    self.base_url,
+                    mint=self._mint,
+                    team_id=team_id,
+                    team_name=team_name,
+                    **self._options,
+                )
+                self._teams[team_id] = found
+            return found
+
+    def workspace_for(self, token: str | None) -> Workspace:
+        """The workspace a call is served by: its token's team's (SlackError when revoked)."""
+        team = self.installs.team_of(token) if token else None
+        return self._teams[team] if team is not None else self.workspace
+
+    def workspace_holding(self, object_id: str, *, response: bool) -> Workspace:
+        """The workspace that issued a response_url or an upload (ids are unique across teams);
+        the default one when none did, which answers as Slack does for an unknown id."""
+        for workspace in list(self._teams.values()):
+            if workspace.holds_response(object_id) if response else workspace.holds_file(object_id):
+                return workspace
+        return self.workspace
 
     # -- arranging the workspace ------------------------------------------------------------------
 
@@ -307,14 +365,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.startswith(CONTROL_PREFIX):
             self._send_json(*handle_control(fake, verb, path.removeprefix(CONTROL_PREFIX), body))
         elif verb == "POST" and path.startswith("/upload/"):
-            received = fake.workspace.receive_upload(path.removeprefix("/upload/"), body)
+            file_id = path.removeprefix("/upload/")
+            received = fake.workspace_holding(file_id, response=False).receive_upload(file_id, body)
             self._send(200 if received else 404, f"OK - {len(body)}".encode(), "text/plain")
         elif verb == "POST" and path.startswith("/response/"):
-            self._send_json(
-                *fake.workspace.receive_response(path.removeprefix("/response/"), _json(body))
-            )
+            response_id = path.removeprefix("/response/")
+            workspace = fake.workspace_holding(response_id, response=True)
+            self._send_json(*workspace.receive_response(response_id, _json(body)))
         elif verb == "GET" and path.startswith("/files/"):
-            content = fake.workspace.file_content(path.removeprefix("/files/"))
+            file_id = path.removeprefix("/files/")
+            content = fake.workspace_holding(file_id, response=False).file_content(file_id)
             if content is None:
                 self._send_json(404, {"ok": False, "error": "file_not_found"})
             else:
@@ -323,7 +383,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"ok": False, "error": "unknown_path"})
 
     def _api(self, method: str, query: str, body: bytes) -> None:
-        workspace = self.server.fake.workspace
+        fake = self.server.fake
+        workspace = fake.workspace
         try:
             params = parse_params(self.headers.get("Content-Type", ""), body, query)
         except SlackError as error:
@@ -333,6 +394,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         token = bearer_token(self.headers.get("Authorization")) or params.get("token")
         params.pop("token", None)  # never kept, never logged
+        if method == "oauth.v2.access":
+            self._oauth(params)
+            return
+        try:
+            workspace = fake.workspace_for(token if isinstance(token, str) else None)
+        except SlackError as error:
+            workspace.record(Call(method, params, accepted=False, error=error.code))
+            self._send_json(200, _error_body(error.code, error.messages))
+            return
         fault = self.server.fake.faults.take(method, params)
         if fault is not None and fault.kind is FaultKind.SLOW:
             if self.server.fake.stopping.wait(fault.delay):
@@ -363,6 +433,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send_json(call.status, answer)
+
+    def _oauth(self, params: JsonObject) -> None:
+        """The install flow's exchange, answered before any team's workspace: its caller holds
+        the app's credentials, not a token (and nothing of it is recorded)."""
+        try:
+            answer = self.server.fake.installs.exchange(params, self.headers.get("Authorization"))
+        except SlackError as error:
+            answer = _error_body(error.code, error.messages)
+        self._send_json(200, answer)
 
     def _fail(self, method: str, params: JsonObject, fault: Fault) -> None:
         """Answer as the scripted fault says; the call itself is not carried out."""

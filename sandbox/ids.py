@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -12,7 +13,8 @@ _MICROS = 1_000_000
 
 
 class IdMint:
-    """Not thread-safe on its own: the workspace calls it under its lock.
+    """Thread-safe: the workspaces of several fake teams share one, so that no id is handed out
+    in two of them.
 
     It outlives `reset()`, so an id or `ts` the app cached before a reset never names a new object.
     """
@@ -21,19 +23,23 @@ class IdMint:
         self._clock = clock
         self._last_micros = 0
         self._serial = 0
+        self._lock = threading.Lock()
 
     def now(self) -> float:
         return self._clock()
 
     def ts(self) -> str:
         """A message `ts`: wall-clock time, strictly increasing, as Slack's "seconds.micros"."""
-        micros = max(int(self._clock() * _MICROS), self._last_micros + 1)
-        self._last_micros = micros
+        with self._lock:
+            micros = max(int(self._clock() * _MICROS), self._last_micros + 1)
+            self._last_micros = micros
         return format_ts(micros)
 
     def object_id(self, prefix: str) -> str:
-        self._serial += 1
-        return f"{prefix}{self._serial:08X}"
+        with self._lock:
+            self._serial += 1
+            serial = self._serial
+        return f"{prefix}{serial:08X}"
 
 
 def format_ts(micros: int) -> str:

@@ -46,6 +46,9 @@ class ResponseUrls:
         self._issued[response_id] = _Issued(channel_id, user_id, message_ts, self._mint.now())
         return f"{self._public_url}/response/{response_id}"
 
+    def issued(self, response_id: str) -> bool:
+        return response_id in self._issued
+
     def receive(self, response_id: str, payload: object) -> tuple[int, JsonObject]:
         """Handle one POST to a response_url; returns the HTTP status and JSON body to send."""
         issued = self._issued.get(response_id)

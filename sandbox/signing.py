@@ -71,9 +71,11 @@ def slash_command(
     trigger_id: str = "",
     timestamp: int | None = None,
     signature: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> SignedRequest:
     """A slash command POST; pass a response_url and trigger_id the fake issued."""
     fields = command_fields(
+        team_id=team_id,
         command=command,
         text=text,
         user_id=user_id,
@@ -97,11 +99,12 @@ def command_fields(
     channel_name: str | None = None,
     response_url: str = "",
     trigger_id: str = "",
+    team_id: str = TEAM_ID,
 ) -> dict[str, str]:
     """What Slack sends for a slash command: form fields over HTTP, the payload in Socket Mode."""
     return {
         "token": VERIFICATION_TOKEN,
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "team_domain": TEAM_DOMAIN,
         "channel_id": channel_id,
         "channel_name": channel_name or ("directmessage" if channel_id[:1] == "D" else channel_id),
@@ -126,16 +129,17 @@ def block_actions_payload(
     view: Mapping[str, Any] | None = None,
     response_url: str | None = None,
     trigger_id: str = "",
+    team_id: str = TEAM_ID,
 ) -> JsonObject:
     """A `block_actions` payload: a click in a message (channel_id + message_ts) or in a view."""
     now = f"{time.time():.6f}"
     payload: JsonObject = {
         "type": "block_actions",
-        "user": _user(user_id),
+        "user": _user(user_id, team_id),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id,
-        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
         "enterprise": None,
         "is_enterprise_install": False,
         "state": {"values": {}},
@@ -164,6 +168,7 @@ def view_submission_payload(
     view: Mapping[str, Any],
     values: Mapping[str, Mapping[str, Any]] | None = None,
     trigger_id: str = "",
+    team_id: str = TEAM_ID,
 ) -> JsonObject:
     """A `view_submission` of `view` (e.g. `fake.views[id].payload`) with the given input state.
 
@@ -171,8 +176,8 @@ def view_submission_payload(
     """
     return {
         "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-        "user": _user(user_id),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "user": _user(user_id, team_id),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id,
@@ -205,9 +210,10 @@ def event_callback(
     retry_reason: str | None = None,
     timestamp: int | None = None,
     signature: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> SignedRequest:
     """An Events API delivery; give the same `event_id` and a `retry_num` to send a redelivery."""
-    envelope = event_envelope(event, event_id=event_id, event_time=event_time)
+    envelope = event_envelope(event, event_id=event_id, event_time=event_time, team_id=team_id)
     retry_headers = {}
     if retry_num is not None:
         retry_headers = {
@@ -226,13 +232,17 @@ def event_callback(
 
 
 def event_envelope(
-    event: Mapping[str, Any], *, event_id: str | None = None, event_time: int | None = None
+    event: Mapping[str, Any],
+    *,
+    event_id: str | None = None,
+    event_time: int | None = None,
+    team_id: str = TEAM_ID,
 ) -> JsonObject:
     """An Events API `event_callback`: the HTTP body, or the payload in Socket Mode."""
     now = time.time()
     return {
         "token": VERIFICATION_TOKEN,
-        "team_id": TEAM_ID,
+        "team_id": team_id,
         "api_app_id": APP_ID,
         "event": {"event_ts": f"{now:.6f}", **event},
         "type": "event_callback",
@@ -241,7 +251,7 @@ def event_envelope(
         "authorizations": [
             {
                 "enterprise_id": None,
-                "team_id": TEAM_ID,
+                "team_id": team_id,
                 "user_id": BOT_USER_ID,
                 "is_bot": True,
                 "is_enterprise_install": False,
@@ -267,5 +277,5 @@ def send(
         return error.code, dict(error.headers.items()), error.read()
 
 
-def _user(user_id: str) -> JsonObject:
-    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID}
+def _user(user_id: str, team_id: str = TEAM_ID) -> JsonObject:
+    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id}

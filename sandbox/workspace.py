@@ -50,12 +50,16 @@ class Workspace:
         clock: Callable[[], float] = time.time,
         trigger_ttl: float | None = None,
         strict_channels: bool = False,
+        team_id: str = TEAM_ID,
+        team_name: str = TEAM_NAME,
+        mint: IdMint | None = None,
     ) -> None:
         self._public_url = public_url
         self._trigger_ttl = trigger_ttl
         self._strict_channels = strict_channels
+        self.team_id, self.team_name = team_id, team_name
         self._lock = threading.RLock()
-        self._mint = IdMint(clock)
+        self._mint = mint or IdMint(clock)
         # Set by a Socket Mode stand-in (sandbox.socket_mode): issues a fresh WebSocket URL.
         self.socket_mode_url: Callable[[], str] | None = None
         self._build()
@@ -119,6 +123,14 @@ class Workspace:
     def receive_response(self, response_id: str, payload: object) -> tuple[int, JsonObject]:
         with self._lock:
             return self._responses.receive(response_id, payload)
+
+    def holds_response(self, response_id: str) -> bool:
+        with self._lock:
+            return self._responses.issued(response_id)
+
+    def holds_file(self, file_id: str) -> bool:
+        with self._lock:
+            return file_id in self._uploads.files
 
     def file_content(self, file_id: str) -> bytes | None:
         with self._lock:
@@ -208,9 +220,9 @@ class Workspace:
     def _auth_test(self, params: dict[str, Any]) -> JsonObject:
         return {
             "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": TEAM_NAME,
+            "team": self.team_name,
             "user": BOT_USER_NAME,
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
             "is_enterprise_install": False,

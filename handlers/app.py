@@ -78,7 +78,11 @@ def build_app(
         signing_secret=settings.slack_signing_secret,
         client=client,
         oauth_settings=oauth,
+        # Given here as well, Bolt's authorize rotates tokens with our client (its base URL,
+        # MATCHPATH_SLACK_API_URL) rather than a default one of its own.
+        installation_store=oauth.installation_store if oauth is not None else None,
         installation_store_bot_only=True if oauth is not None else None,
+        user_facing_authorize_error_message=NOT_INSTALLED if oauth is not None else None,
         # `serve` checks the token itself, so that an unreachable Slack is not a crash at start.
         token_verification_enabled=False,
         request_verification_enabled=True,
@@ -100,6 +104,12 @@ def build_app(
     return app
 
 
+# Serving many workspaces: a request from a workspace whose installation is gone (Bolt found no
+# token for it) is answered with this, and nothing else is done.
+NOT_INSTALLED = (
+    "MatchPath is not installed in this workspace any more, so nothing was done. "
+    "A workspace admin can install it again from the install link."
+)
 UNAVAILABLE = (
     "MatchPath cannot reach its database just now, so nothing was done. "
     "Please try again in a minute (incident {incident})."

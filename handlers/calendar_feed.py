@@ -17,6 +17,8 @@ from bot.calendar.ical import render_feed
 from bot.calendar.service import calendar_feed
 from bot.clock import Clock
 from bot.db.engine import Database
+from bot.db.scope import within
+from bot.workspaces.lookup import every_workspace
 from handlers.shutdown import Gate
 
 if TYPE_CHECKING:
@@ -63,9 +65,15 @@ class CalendarFeeds:
         return [body] if method == "GET" else []
 
     def _feed(self, token: str) -> bytes | None:
+        """The feed the secret names; serving many workspaces, looked for in each (a secret is
+        256 random bits: it names one person of one workspace)."""
         now = self._clock.now()
-        with self._db.unit_of_work() as session:
-            feed = calendar_feed(session, token=token, now=now)
+        feed = None
+        for scope in every_workspace(self._db):
+            with within(scope), self._db.unit_of_work() as session:
+                feed = calendar_feed(session, token=token, now=now)
+            if feed is not None:
+                break
         if feed is None:
             log.info("refused a calendar feed request: no such feed")
             return None

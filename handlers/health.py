@@ -23,8 +23,10 @@ from collections.abc import Callable
 from sqlalchemy import text
 
 from bot.db.engine import Database
+from bot.db.scope import within
 from bot.models import WorkspacePause
 from bot.outbox.pause import WORKSPACE
+from bot.workspaces.lookup import every_workspace
 from handlers.slack_link import LinkState, SlackWatch
 
 log = logging.getLogger("matchpath.serve")
@@ -76,18 +78,31 @@ class Health:
         }
         if self._slack.probe.state is not LinkState.UP:
             body["slack_error"] = self._slack.probe.detail
+        elif self._slack.probe.detail:  # serving many: the workspaces whose token Slack refuses
+            body["slack_detail"] = self._slack.probe.detail
         if pause_reason is not None:
             body["sending_error"] = pause_reason
         return (503 if failed else 200), body
 
     def _database(self) -> tuple[dict[str, str], str | None]:
-        """The database's state and the pause's, and why sending is paused (Slack's error)."""
+        """The database's state and the pause's, and why sending is paused (Slack's error;
+        serving many workspaces, each paused one's team id and error)."""
         try:
-            with self._db.read_only() as session:
-                session.execute(text("SELECT 1"))
-                paused = session.get(WorkspacePause, WORKSPACE)
-                reason = paused.reason if paused is not None else None
+            reasons = self._pauses()
         except Exception as exc:  # any failure to read means down; the kind goes to the log
             log.warning("health check: database unreachable (%s)", type(exc).__name__)
             return {"database": "down", "sending": NOT_A_FINDING}, None
-        return {"database": "up", "sending": "paused" if paused else "on"}, reason
+        reason = "; ".join(reasons) if reasons else None
+        return {"database": "up", "sending": "paused" if reasons else "on"}, reason
+
+    def _pauses(self) -> list[str]:
+        reasons = []
+        for scope in every_workspace(self._db):
+            with within(scope), self._db.read_only() as session:
+                session.execute(text("SELECT 1"))
+                paused = session.get(WorkspacePause, WORKSPACE)
+            if paused is not None:
+                reasons.append(
+                    paused.reason if scope is None else f"{scope.team_id}: {paused.reason}"
+                )
+        return reasons

@@ -25,9 +25,11 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from bot import metrics
 from bot.db.engine import Database
+from bot.db.scope import within
 from bot.errors import DomainError
-from bot.outbox.census import take_census
+from bot.outbox.census import Census, empty_census, take_census
 from bot.replay import Replayed
+from bot.workspaces.lookup import every_workspace
 from handlers.ids import Sub
 
 log = logging.getLogger("matchpath.serve")
@@ -90,8 +92,7 @@ class LedgerGauges:
 
     def collect(self) -> Iterable[Metric]:
         try:
-            with self._db.read_only() as session:
-                census = take_census(session)
+            census = self._census()
         except Exception as exc:  # the database is down: /healthz says so; the rest is served
             log.warning("metrics: the ledger could not be read (%s)", type(exc).__name__)
             return []
@@ -106,6 +107,16 @@ class LedgerGauges:
             value=1 if census.paused else 0,
         )
         return [rows, paused]
+
+    def _census(self) -> Census:
+        """The ledger's rows, summed over the workspaces (serving many), and paused when any
+        workspace's sending is."""
+        total: Census | None = None
+        for scope in every_workspace(self._db):
+            with within(scope), self._db.read_only() as session:
+                census = take_census(session)
+            total = census if total is None else total.plus(census)
+        return total or empty_census()
 
 
 class MetricsPage:

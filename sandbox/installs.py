@@ -27,6 +27,9 @@ class Grant:
 
 class Installs:
     def __init__(self) -> None:
+        # How long a bot token lasts: a test shortens it below the two hours before expiry at
+        # which Bolt and the scheduler rotate, so that every use rotates.
+        self.token_seconds = TOKEN_SECONDS
         self._lock = threading.Lock()
         self._codes: dict[str, Grant] = {}
         self._tokens: dict[str, str] = {}  # access token -> team id
@@ -44,6 +47,11 @@ class Installs:
         with self._lock:
             self._revoked.add(team_id)
 
+    def issued(self, team_id: str) -> list[str]:
+        """The bot tokens issued to the team, oldest first (install, then each rotation)."""
+        with self._lock:
+            return [token for token, team in self._tokens.items() if team == team_id]
+
     def team_of(self, token: str) -> str | None:
         """The team a token issued here belongs to; `token_revoked` once the team revoked it."""
         with self._lock:
@@ -57,7 +65,9 @@ class Installs:
         _client_credentials(params, authorization)
         with self._lock:
             if text_arg(params, "grant_type") == "refresh_token":
-                grant = self._refresh.pop(text_arg(params, "refresh_token") or "", None)
+                # A refresh token stays good after use: several processes (each serving worker
+                # and the scheduler) may rotate the same installation at once.
+                grant = self._refresh.get(text_arg(params, "refresh_token") or "")
                 if grant is None or grant.team_id in self._revoked:
                     raise SlackError("invalid_refresh_token")
             else:
@@ -80,7 +90,7 @@ class Installs:
             "access_token": token,
             "bot_user_id": BOT_USER_ID,
             "refresh_token": refresh,
-            "expires_in": TOKEN_SECONDS,
+            "expires_in": self.token_seconds,
             "team": {"id": grant.team_id, "name": grant.team_name},
             "enterprise": None,
             "is_enterprise_install": False,

@@ -6,6 +6,7 @@ it would to Slack. Requests to the bot are signed exactly as Slack signs them.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import socket
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.fake_slack import FakeSlack
+from sandbox.records import TEAM_ID
 from sandbox.signing import (
     SignedRequest,
     block_actions_payload,
@@ -126,6 +128,14 @@ class BotProcess:
         self.scheduler = scheduler
         self.planted = (*PLANTED, *planted)
         self.log_from = 0
+        self.team_id = TEAM_ID  # the team the requests come from (`for_team`)
+
+    def for_team(self, team_id: str) -> BotProcess:
+        """The same process, sent requests signed as from `team_id`, and its replies read in
+        that team's fake workspace (a bot serving many workspaces)."""
+        view = copy.copy(self)
+        view.fake, view.team_id = self.fake.team(team_id), team_id
+        return view
 
     def start(self, *, healthy: bool = True) -> BotProcess:
         """Start `matchpath serve`; wait until /healthz says 200 (or, with healthy=False, until
@@ -240,6 +250,7 @@ class BotProcess:
             channel_id=channel,
             response_url=url,
             trigger_id=self.fake.issue_trigger(user),
+            team_id=self.team_id,
         )
         return self._exchange(request, url, wait=wait, expect=expect)
 
@@ -251,6 +262,7 @@ class BotProcess:
             channel_id=channel,
             response_url=url,
             trigger_id=self.fake.issue_trigger(user),
+            team_id=self.team_id,
         )
         return self._exchange(interactivity(SECRET, payload), url, wait=True)
 
@@ -276,9 +288,11 @@ class BotProcess:
         return reply
 
     def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
-        payload = view_submission_payload(user_id=user, view=view, values=values)
+        payload = view_submission_payload(
+            user_id=user, view=view, values=values, team_id=self.team_id
+        )
         status, body = self.post(interactivity(SECRET, payload))
         return Reply(status, body)
 
     def event(self, event: dict[str, Any]) -> tuple[int, bytes]:
-        return self.post(event_callback(SECRET, event))
+        return self.post(event_callback(SECRET, event, team_id=self.team_id))

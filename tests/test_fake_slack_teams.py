@@ -68,18 +68,22 @@ def test_a_refresh_gives_a_new_pair_and_a_revoked_team_is_refused(fake: FakeSlac
     )
     assert refreshed["access_token"] != first["access_token"]
     assert refreshed["team"]["id"] == "T0ALPHA"
-    with pytest.raises(SlackApiError, match="invalid_refresh_token"):  # used already
+    with pytest.raises(SlackApiError, match="invalid_refresh_token"):
         app.oauth_v2_access(
-            client_id=ID,
-            client_secret=SECRET,
-            grant_type="refresh_token",
-            refresh_token=str(first["refresh_token"]),
+            client_id=ID, client_secret=SECRET, grant_type="refresh_token", refresh_token="nope"
         )
     token = str(refreshed["access_token"])
     assert WebClient(base_url=fake.url, token=token).auth_test()["team_id"] == "T0ALPHA"
     fake.revoke("T0ALPHA")
     with pytest.raises(SlackApiError, match="token_revoked"):
         WebClient(base_url=fake.url, token=token).auth_test()
+    with pytest.raises(SlackApiError, match="invalid_refresh_token"):
+        app.oauth_v2_access(
+            client_id=ID,
+            client_secret=SECRET,
+            grant_type="refresh_token",
+            refresh_token=str(refreshed["refresh_token"]),
+        )
 
 
 def test_response_urls_reach_the_team_that_issued_them(fake: FakeSlack) -> None:

@@ -51,9 +51,9 @@ def schema_for(team_id: str) -> str:
 
 
 @contextmanager
-def within(scope: WorkspaceScope) -> Iterator[WorkspaceScope]:
+def within(scope: WorkspaceScope | None) -> Iterator[WorkspaceScope | None]:
     """Every session opened inside the block (and in tasks started from a copy of this context)
-    reads and writes this workspace's tables."""
+    reads and writes this workspace's tables (None: the only workspace's, the default schema)."""
     token = _scope.set(scope)
     try:
         yield scope

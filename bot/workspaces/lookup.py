@@ -31,3 +31,12 @@ class WorkspaceScopes:
         with self._lock:
             self._known[team_id] = found.scope
         return found.scope
+
+
+def every_workspace(db: Database) -> list[WorkspaceScope | None]:
+    """What a process-wide read goes through (/healthz, /metrics): the one workspace (None, the
+    default scope), or, serving many, each installed workspace's scope."""
+    if not db.per_workspace:
+        return [None]
+    with db.shared() as session:
+        return [workspace.scope for workspace in registry.installed(session)]

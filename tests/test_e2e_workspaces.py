@@ -26,8 +26,9 @@ from bot.models import Person
 from bot.workspaces import registry
 from bot.workspaces.models import BOTS, INSTALLATIONS
 from handlers.app import NOT_INSTALLED
+from handlers.ids import Action
 from sandbox.fake_slack import FakeSlack
-from tests.botproc import BotProcess, wait_for
+from tests.botproc import BotProcess, Reply, wait_for
 from tests.bulk import seed_due_milestones
 from tests.databases import DatabaseFactory
 from tests.test_cli_database import run_cli
@@ -148,6 +149,7 @@ def test_two_workspaces_installed_by_link_never_see_each_other(
             for user in users:
                 team.add_user(user, f"{name} {user}", tz="UTC")
 
+        buttons: dict[str, str] = {}
         for team_id, name in TEAMS.items():
             other = next(n for n in TEAMS.values() if n != name)
             as_team = bot.for_team(team_id)
@@ -166,9 +168,22 @@ def test_two_workspaces_installed_by_link_never_see_each_other(
             )
             assert status == 200
             wait_for(partial(_received, as_team.fake, "home_views"), what=f"the home in {name}")
+            picker = _buttons(as_team.command("assess", "UMENTOR01"))
+            assert picker
+            assert all(shown.startswith(f"{name} ") for shown in picker)
+            chosen, value = sorted(picker.items())[0]
+            clicked = as_team.click("UMENTOR01", Action.PICK_MENTEE, value)
+            assert f"Assessment: {chosen}" in clicked.text()
+            buttons[team_id] = value
             sent = _everything_sent(as_team.fake)
             assert f"{name} " in sent
             assert f"{other} " not in sent, f"{other}'s data reached {name}'s workspace"
+
+        # A button's value taken from one workspace and clicked in the other names the same user
+        # id there: it is answered with that workspace's own mentee, never the first's.
+        crossed = bot.for_team("T0BETA").click("UMENTOR01", Action.PICK_MENTEE, buttons["T0ALPHA"])
+        assert "Assessment: Beta " in crossed.text()
+        assert "Alpha " not in crossed.text()
 
         def reminders(team_id: str) -> list[str]:
             """The dedupe keys of the milestone reminders the team's workspace accepted."""
@@ -220,6 +235,17 @@ def test_two_workspaces_installed_by_link_never_see_each_other(
         assert len(keys) == len(set(keys)) == DUE  # each workspace's own, once each
     logged = bot.log()
     assert not [t for team_id in TEAMS for t in fake.installs.issued(team_id) if t in logged]
+
+
+def _buttons(reply: Reply) -> dict[str, str]:
+    """The mentee picker's buttons: the name shown -> the button's value."""
+    return {
+        element["text"]["text"]: element["value"]
+        for payload in reply.responses
+        for block in payload.get("blocks", [])
+        for element in block.get("elements", [])
+        if element.get("action_id") == Action.PICK_MENTEE
+    }
 
 
 def _received(fake: FakeSlack, what: str) -> bool:

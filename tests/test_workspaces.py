@@ -321,3 +321,26 @@ def test_the_workspace_served_before_keeps_its_rows_when_it_installs(url: str) -
     named = run_cli("export", env=env | MANY | {"MATCHPATH_WORKSPACE": "T0OLD"})
     assert named.returncode == 0, named.stderr
     assert "UMENTEE01" in named.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({}, "cannot serve many workspaces on SQLite"),
+        ({"SLACK_BOT_TOKEN": "xoxb-one"}, "not both"),
+        ({"SLACK_APP_TOKEN": "xapp-one"}, "Socket Mode serves one workspace"),
+    ],
+)
+def test_serving_many_workspaces_refuses_what_cannot_work(
+    tmp_path: Path, extra: dict[str, str], said: str
+) -> None:
+    env = {
+        "MATCHPATH_DATABASE_URL": f"sqlite:///{tmp_path / 'one.db'}",
+        "SLACK_SIGNING_SECRET": "secret",
+        **MANY,
+        **extra,
+    }
+    refused = run_cli("serve", "--no-scheduler", env=env)
+    assert refused.returncode == 2
+    assert said in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, Table, select
@@ -18,6 +20,7 @@ from sqlalchemy.exc import ProgrammingError
 from bot.access import Actor
 from bot.assessment.ruleset import load_ruleset
 from bot.clock import FixedClock
+from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.migrate import SchemaState
 from bot.db.scope import NoWorkspace, WorkspaceScope, schema_for, within
@@ -32,6 +35,8 @@ from bot.workspaces.install import (
 )
 from bot.workspaces.models import BOTS, INSTALLATIONS, OAUTH_STATES
 from bot.workspaces.schemas import states_everywhere, upgrade_everywhere, workspace_schemas
+from handlers.slack_link import LinkState, Probe, link_check
+from handlers.workspace_tokens import installation_store
 from sandbox.fake_slack import FakeSlack
 from tests.databases import DatabaseFactory
 from tests.reminder_world import World
@@ -344,3 +349,36 @@ def test_serving_many_workspaces_refuses_what_cannot_work(
     assert refused.returncode == 2
     assert said in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_link_check_names_a_workspace_whose_token_slack_refuses(
+    two: tuple[Database, WorkspaceScope, WorkspaceScope],
+) -> None:
+    db, _alpha, _beta = two
+    settings = Settings(
+        MATCHPATH_DATABASE_URL=db.url,
+        SLACK_CLIENT_ID=MANY["SLACK_CLIENT_ID"],
+        SLACK_CLIENT_SECRET=MANY["SLACK_CLIENT_SECRET"],
+    )
+    store = installation_store(settings, db)
+    with FakeSlack() as fake:
+        client = WebClient(base_url=fake.url)
+        for team_id in ("T0ALPHA", "T0BETA"):
+            code = fake.grant_install(team_id, "UADMIN01")
+            answer = client.oauth_v2_access(client_id="1", client_secret="2", code=code)
+            store.save(
+                Installation(
+                    app_id=answer["app_id"],
+                    team_id=team_id,
+                    user_id="UADMIN01",
+                    bot_token=answer["access_token"],
+                    bot_id="B1",
+                    bot_user_id="UBOT",
+                    bot_scopes=answer["scope"],
+                )
+            )
+        check = link_check(settings, db, client)
+        assert check() == Probe(LinkState.UP)
+        fake.revoke("T0BETA")
+        assert check() == Probe(LinkState.UP, "tokens refused in T0BETA (token_revoked)")
+    assert check().state is LinkState.UNREACHABLE  # the fake is gone

@@ -155,6 +155,22 @@ def pending_first_write() -> FirstWrite | None:
     return _first_write.get()
 
 
+def with_temporary_tables(session: Session) -> None:
+    """The rest of this transaction may name a temporary table (its schema the marker
+    `TEMPORARY`): the marker is sent to where the dialect keeps a connection's temporary tables,
+    beside whatever workspace schema the session's statements go to. Named outright, since a
+    schema left to the translate map becomes the default schema in DDL, and PostgreSQL refuses a
+    temporary table in a workspace's schema. Only the transactions that need it pay for it."""
+    connection = session.connection()
+    translated = dict(connection.get_execution_options().get("schema_translate_map") or {})
+    if TEMPORARY not in translated:
+        translated[TEMPORARY] = "temp" if connection.dialect.name == "sqlite" else "pg_temp"
+        # Every translate map names None (here: the default schema, unchanged), as SQLAlchemy
+        # requires of the maps that share its statement cache.
+        translated.setdefault(None, None)
+        connection.execution_options(schema_translate_map=translated)  # this connection only
+
+
 class Database:
     """Owns the engine and hands out units of work: one transaction, committed at the end."""
 
@@ -179,12 +195,6 @@ class Database:
         self._write_lock: threading.RLock | None = (
             threading.RLock() if self.engine.dialect.name == "sqlite" else None
         )
-
-    @property
-    def _temporary_schema(self) -> str:
-        """Where the dialect keeps a connection's temporary tables, named outright: a schema
-        left to the translate map would become the default schema in DDL."""
-        return "temp" if self.is_sqlite else "pg_temp"
 
     @property
     def is_sqlite(self) -> bool:
@@ -258,8 +268,10 @@ class Database:
         bind = self._binds.get((schema, read_only))
         if bind is None:
             options: dict[str, Any] = {READ_ONLY: True} if read_only else {}
-            options["schema_translate_map"] = {None: schema, TEMPORARY: self._temporary_schema}
-            bind = self.engine.execution_options(**options)
+            if schema is not None:
+                options["schema_translate_map"] = {None: schema}
+            # One workspace: the engine as it is (a translate map costs every statement).
+            bind = self.engine.execution_options(**options) if options else self.engine
             self._binds[(schema, read_only)] = bind
         return bind
 

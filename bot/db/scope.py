@@ -24,9 +24,9 @@ from dataclasses import dataclass
 TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,30}")
 SCHEMA_PREFIX = "ws_"
 SCHEMA = re.compile(r"ws_[te][a-z0-9]{2,30}")
-# The schema a temporary table names (bot/reminders/instants.py): every session's translate map
-# sends it to the dialect's own schema for temporary tables, since PostgreSQL refuses a temporary
-# table in a workspace's schema.
+# The schema a temporary table names (bot/reminders/instants.py): a transaction that uses one
+# sends it to the dialect's own schema for temporary tables (bot/db/engine.py
+# `with_temporary_tables`), since PostgreSQL refuses a temporary table in a workspace's schema.
 TEMPORARY = "matchpath_temporary"
 
 

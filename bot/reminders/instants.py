@@ -37,6 +37,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from bot.assessment.ruleset import Ruleset
 from bot.db.base import UTCDateTime
+from bot.db.engine import with_temporary_tables
 from bot.db.scope import TEMPORARY
 from bot.db.sqldates import add_days
 from bot.models import Delivery, Person
@@ -197,6 +198,7 @@ def fill(
         }
         row.update({name: planned + after for name, after in expiries.items()})
         rows.append(row)
+    with_temporary_tables(session)
     session.execute(CreateTable(SEND_INSTANT, if_not_exists=True))
     session.execute(delete(SEND_INSTANT))
     if rows:

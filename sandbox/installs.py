@@ -86,7 +86,7 @@ class Installs:
             "app_id": APP_ID,
             "authed_user": {"id": grant.user_id},
             "scope": BOT_SCOPE,
-            "token_type": "bot",
+            "token_type": "bot",  # nosec B105  # a kind of token, not a secret
             "access_token": token,
             "bot_user_id": BOT_USER_ID,
             "refresh_token": refresh,

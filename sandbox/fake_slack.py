@@ -35,9 +35,7 @@ from sandbox.control import CONTROL_PREFIX, handle_control
 from sandbox.directory import dm_channel_id
 from sandbox.faults import Fault, FaultKind, FaultPlan, Matcher
 from sandbox.ids import IdMint
-from sandbox.installs import Installs
 from sandbox.records import (
-    TEAM_ID,
     Call,
     Channel,
     Ephemeral,
@@ -49,6 +47,7 @@ from sandbox.records import (
     UploadedFile,
     User,
 )
+from sandbox.teams import Teams
 from sandbox.wire import SlackError, bearer_token, parse_params
 from sandbox.workspace import Workspace
 
@@ -75,20 +74,16 @@ class FakeSlack:
         self._server = _Server((host, port), self, _KeepAliveHandler if keep_alive else _Handler)
         self.base_url = f"http://{host}:{self._server.server_port}"
         self.url = self.base_url + API_PREFIX
-        self._mint = IdMint(clock)
-        self._options: dict[str, Any] = {
-            "trigger_ttl": trigger_ttl,
-            "strict_channels": strict_channels,
-        }
-        self.workspace = Workspace(self.base_url, mint=self._mint, **self._options)
+        mint = IdMint(clock)
+        options: dict[str, Any] = {"trigger_ttl": trigger_ttl, "strict_channels": strict_channels}
+        self.workspace = Workspace(self.base_url, mint=mint, **options)
         # Teams installed through the OAuth flow (`grant_install`), each its own workspace; the
         # default one answers every token not issued by `oauth.v2.access` (tests' "xoxb-test").
-        self._teams: dict[str, Workspace] = {TEAM_ID: self.workspace}
-        self.installs = Installs()
+        self.teams = Teams(self.workspace, self.base_url, mint, **options)
+        self.installs = self.teams.installs
         self.faults = FaultPlan()
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._teams_lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -126,10 +121,9 @@ class FakeSlack:
     # -- teams ------------------------------------------------------------------------------------
 
     def grant_install(self, team_id: str, user_id: str, team_name: str | None = None) -> str:
-        """A user of `team_id` approves the app: the one-time code Slack hands the redirect URL
-        (the team's workspace is created on first use)."""
-        self._team_workspace(team_id, team_name or f"Team {team_id}")
-        return self.installs.grant(team_id, team_name or f"Team {team_id}", user_id)
+        """A user of `team_id` approves the app: the one-time code Slack hands the redirect URL."""
+        name = self.teams.workspace(team_id, team_name).team_name
+        return self.installs.grant(team_id, name, user_id)
 
     def revoke(self, team_id: str) -> None:
         """The team removed the app: its tokens are refused from now on."""
@@ -139,35 +133,8 @@ class FakeSlack:
         """The same server, arranged and inspected through one team's workspace (`add_user`,
         `messages`, `responses`, …); start and stop it through the fake itself."""
         view = copy.copy(self)
-        view.workspace = self._team_workspace(team_id, f"Team {team_id}")
+        view.workspace = self.teams.workspace(team_id)
         return view
-
-    def _team_workspace(self, team_id: str, team_name: str) -> Workspace:
-        with self._teams_lock:
-            found = self._teams.get(team_id)
-            if found is None:
-                found = Workspace(
-                    self.base_url,
-                    mint=self._mint,
-                    team_id=team_id,
-                    team_name=team_name,
-                    **self._options,
-                )
-                self._teams[team_id] = found
-            return found
-
-    def workspace_for(self, token: str | None) -> Workspace:
-        """The workspace a call is served by: its token's team's (SlackError when revoked)."""
-        team = self.installs.team_of(token) if token else None
-        return self._teams[team] if team is not None else self.workspace
-
-    def workspace_holding(self, object_id: str, *, response: bool) -> Workspace:
-        """The workspace that issued a response_url or an upload (ids are unique across teams);
-        the default one when none did, which answers as Slack does for an unknown id."""
-        for workspace in list(self._teams.values()):
-            if workspace.holds_response(object_id) if response else workspace.holds_file(object_id):
-                return workspace
-        return self.workspace
 
     # -- arranging the workspace ------------------------------------------------------------------
 
@@ -366,15 +333,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(*handle_control(fake, verb, path.removeprefix(CONTROL_PREFIX), body))
         elif verb == "POST" and path.startswith("/upload/"):
             file_id = path.removeprefix("/upload/")
-            received = fake.workspace_holding(file_id, response=False).receive_upload(file_id, body)
+            received = fake.teams.holding(file_id, response=False).receive_upload(file_id, body)
             self._send(200 if received else 404, f"OK - {len(body)}".encode(), "text/plain")
         elif verb == "POST" and path.startswith("/response/"):
             response_id = path.removeprefix("/response/")
-            workspace = fake.workspace_holding(response_id, response=True)
+            workspace = fake.teams.holding(response_id, response=True)
             self._send_json(*workspace.receive_response(response_id, _json(body)))
         elif verb == "GET" and path.startswith("/files/"):
             file_id = path.removeprefix("/files/")
-            content = fake.workspace_holding(file_id, response=False).file_content(file_id)
+            content = fake.teams.holding(file_id, response=False).file_content(file_id)
             if content is None:
                 self._send_json(404, {"ok": False, "error": "file_not_found"})
             else:
@@ -398,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._oauth(params)
             return
         try:
-            workspace = fake.workspace_for(token if isinstance(token, str) else None)
+            workspace = fake.teams.serving(token if isinstance(token, str) else None)
         except SlackError as error:
             workspace.record(Call(method, params, accepted=False, error=error.code))
             self._send_json(200, _error_body(error.code, error.messages))

@@ -2,6 +2,7 @@
 under the same server as `matchpath serve` (waitress, same thread count).
 
     python -m bench.bare_bolt --port 3001 --threads 8   (SLACK_SIGNING_SECRET in the environment)
+    gunicorn -w 2 -k gthread --threads 8 bench.bare_bolt:application   (as `serve --workers 2`)
 
 It needs no token and calls no Slack API: `authorize=` hands Bolt a fixed installation.
 """
@@ -60,6 +61,18 @@ class FloorApp:
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
             return [b"ok"]
         return self._slack(environ, start_response)
+
+
+def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+    """The floor for gunicorn (`bench.bare_bolt:application`), built in each worker at its
+    first request."""
+    global _floor
+    if _floor is None:
+        _floor = FloorApp(build_app(os.environ["SLACK_SIGNING_SECRET"]))
+    return _floor(environ, start_response)
+
+
+_floor: FloorApp | None = None
 
 
 def main() -> None:

@@ -64,9 +64,10 @@ def start_bot(
     admin: str,
     name: str = "bot",
     launcher: list[str] | None = None,
+    workers: int = 1,
 ) -> Server:
     """`matchpath serve --no-scheduler` against the fake Slack (`launcher` replaces
-    `-m app`)."""
+    `-m app`), with `workers` serving processes (more than one: under gunicorn, PostgreSQL)."""
     port = free_port()
     env = {
         **os.environ,
@@ -80,14 +81,33 @@ def start_bot(
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("MATCHPATH_MENTORS_CHANNEL", None)
     args = [*(launcher or ["-m", "app"]), "serve", "--host", "127.0.0.1", "--no-scheduler"]
-    return _launch([*args, "--threads", str(THREADS)], env, name, port)
+    args += ["--threads", str(THREADS), "--workers", str(workers)]
+    return _launch(args, env, name, port)
 
 
-def start_floor(name: str = "floor") -> Server:
-    """The bare Bolt app that only acks, under waitress with the same thread count."""
+def start_floor(name: str = "floor", workers: int = 1) -> Server:
+    """The bare Bolt app that only acks, as `serve` runs: one process under waitress, or
+    `workers` under gunicorn's threaded workers, with the same thread count."""
     port = free_port()
     env = {**os.environ, "SLACK_SIGNING_SECRET": SECRET}
-    args = ["-m", "bench.bare_bolt", "--port", str(port), "--threads", str(THREADS)]
+    if workers == 1:
+        args = ["-m", "bench.bare_bolt", "--port", str(port), "--threads", str(THREADS)]
+    else:
+        args = [
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--log-level",
+            "warning",
+            "bench.bare_bolt:application",
+        ]
     return _launch(args, env, name, port)
 
 

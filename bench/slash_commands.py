@@ -100,7 +100,9 @@ def follow_ups(samples: list[Sample], arrivals: dict[str, tuple[float, str]]) ->
     return out
 
 
-def bot_run(backend: str, sizes: dict[str, int], dbs: Databases) -> dict[str, Any]:
+def bot_run(
+    backend: str, sizes: dict[str, int], dbs: Databases, workers: int = 1
+) -> dict[str, Any]:
     url = dbs.new(backend)
     db = Database(url)
     programme = seed_programme(
@@ -113,7 +115,9 @@ def bot_run(backend: str, sizes: dict[str, int], dbs: Databases) -> dict[str, An
     try:
         with FakeProcess(users, dbs.folder) as fake:
             cmds = commands(planned, fake.urls)
-            bot = start_bot(url, fake.url, programme.admin, f"slash-{backend}")
+            bot = start_bot(
+                url, fake.url, programme.admin, f"slash-{backend}-{workers}", workers=workers
+            )
             try:
                 result = drive(bot, cmds[: sizes["warmup"]], cmds[sizes["warmup"] :])
                 time.sleep(2)  # let the last follow-ups land before the fake stops
@@ -130,20 +134,51 @@ def bot_run(backend: str, sizes: dict[str, int], dbs: Databases) -> dict[str, An
 def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--backend", choices=[*BACKENDS, "both"], default="both")
+    p.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="serving processes, each count against a floor with as many (default 1 2; more "
+        "than one on PostgreSQL only, as `serve --workers`)",
+    )
     args = p.parse_args()
     sizes = QUICK if args.quick else FULL
     backends = BACKENDS if args.backend == "both" else (args.backend,)
+    runs: dict[str, dict[str, Any]] = {}
+    floors: dict[int, dict[str, Any]] = {}
     with Databases() as dbs:
-        runs = {b: bot_run(b, sizes, dbs) for b in backends}
+        for workers in args.workers:
+            for backend in backends:
+                if workers == 1 or backend == "postgresql":
+                    runs[_label(backend, workers)] = bot_run(backend, sizes, dbs, workers)
         some = next(iter(runs.values()))
         with FakeProcess([u for _, u, _ in some["planned"]], dbs.folder) as fake:
             cmds = commands(some["planned"], fake.urls)
-            floor = start_floor("slash-floor")
-            try:
-                floor_run = drive(floor, cmds[: sizes["warmup"]], cmds[sizes["warmup"] :])
-            finally:
-                floor.stop()
-            floor_run["log_errors"] = floor.log_errors()
+            for workers in args.workers:
+                floor = start_floor(f"slash-floor-{workers}", workers=workers)
+                try:
+                    floors[workers] = drive(floor, cmds[: sizes["warmup"]], cmds[sizes["warmup"] :])
+                finally:
+                    floor.stop()
+                floors[workers]["log_errors"] = floor.log_errors()
+    report(args, sizes, runs, floors)
+
+
+def _label(backend: str, workers: int) -> str:
+    return backend if workers == 1 else f"{backend} ×{workers}"
+
+
+def _workers(label: str) -> int:
+    return int(label.split("×")[1]) if "×" in label else 1
+
+
+def report(
+    args: Any,
+    sizes: dict[str, int],
+    runs: dict[str, dict[str, Any]],
+    floors: dict[int, dict[str, Any]],
+) -> None:
     latency = Table(
         f"Ack latency at {CONCURRENCY} concurrent clients, {sizes['requests']:,} requests after "
         f"{sizes['warmup']:,} warm-up ({sizes['mentees']:,} mentees, {sizes['mentors']} mentors)",
@@ -153,23 +188,25 @@ def main() -> None:
         "Throughput against the floor",
         ["server", "requests/s", "x floor", "server CPU ms per request", "errors logged"],
     )
-    floor_rate = throughput(floor_run["samples"])
-    latency.rows.append(latency_row("bare Bolt floor (all)", floor_run["samples"]))
-    rates.rows.append(
-        [
-            "bare Bolt floor",
-            floor_rate,
-            1.0,
-            floor_run["cpu_per_request_ms"],
-            floor_run["log_errors"],
-        ]
-    )
+    floor_rates = {n: throughput(run["samples"]) for n, run in floors.items()}
+    for n, floor_run in floors.items():
+        latency.rows.append(latency_row(f"bare Bolt floor ×{n} (all)", floor_run["samples"]))
+        rates.rows.append(
+            [
+                f"bare Bolt floor ×{n}",
+                floor_rates[n],
+                1.0,
+                floor_run["cpu_per_request_ms"],
+                floor_run["log_errors"],
+            ]
+        )
     replies = Table(
         "Follow-up replies: ack → response_url post at the fake (ms)",
         ["server", "command", "replied", "p50", "p95", "p99", "max", "apologies"],
     )
     goals: list[Goal] = []
     for backend, run in runs.items():
+        floor_rate = floor_rates[_workers(backend)]
         samples: list[Sample] = run["samples"]
         latency.rows.append(latency_row(f"matchpath/{backend} (all)", samples))
         for kind in KINDS:
@@ -211,7 +248,8 @@ def main() -> None:
         )
         goals.append(
             Goal(
-                f"matchpath/{backend}: throughput at least half the floor's",
+                f"matchpath/{backend}: throughput at least half the floor's "
+                f"(with as many processes)",
                 rate >= floor_rate / 2,
                 f"{rate:,.0f} req/s = {rate / floor_rate:.2f}x the floor's {floor_rate:,.0f}",
             )

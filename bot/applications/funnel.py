@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.applications.dto import Funnel, SeasonFunnel
 from bot.applications.models import Application
@@ -70,16 +73,39 @@ def funnels(session: Session, *, season: int, mentees: Mentees) -> dict[int, Fun
     return {row[0]: funnel_of(row[1:]) for row in rows}
 
 
+# One mentee's statements (a profile, a card, an assessment: every command) are built once and
+# reused with the mentee as a parameter: building one costs more CPU than the database's answer.
+ONE: BindParameter[int] = bindparam("one_mentee")
+
+
+def _which(mentees: Mentees) -> tuple[ColumnElement[bool], dict[str, int]]:
+    if isinstance(mentees, Sequence) and len(mentees) == 1:
+        return Application.mentee_id == ONE, {"one_mentee": mentees[0]}
+    return Application.mentee_id.in_(mentees), {}
+
+
 def latest_funnels(session: Session, *, mentees: Mentees) -> dict[int, SeasonFunnel]:
     """Each mentee's funnel for their latest season with applications (one statement, for
     one mentee or a roster). A mentee without applications is absent."""
+    which, params = _which(mentees)
+    statement = _latest_for_one() if params else _latest_funnels(which)
+    rows = session.execute(statement, params)
+    return {row[0]: SeasonFunnel(season=row[1], funnel=funnel_of(row[2:])) for row in rows}
+
+
+@cache
+def _latest_for_one() -> Executable:
+    return _latest_funnels(Application.mentee_id == ONE)
+
+
+def _latest_funnels(which: ColumnElement[bool]) -> Executable:
     latest = (
         select(Application.mentee_id, func.max(Application.season).label("season"))
-        .where(Application.mentee_id.in_(mentees))
+        .where(which)
         .group_by(Application.mentee_id)
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(Application.mentee_id, Application.season, *funnel_columns())
         .join(
             latest,
@@ -89,7 +115,6 @@ def latest_funnels(session: Session, *, mentees: Mentees) -> dict[int, SeasonFun
         )
         .group_by(Application.mentee_id, Application.season)
     )
-    return {row[0]: SeasonFunnel(season=row[1], funnel=funnel_of(row[2:])) for row in rows}
 
 
 def interview_count(session: Session, *, mentee_id: int, season: int) -> int | None:
@@ -107,20 +132,8 @@ def applied_cycles(session: Session, *, mentees: Mentees) -> dict[int, list[Cycl
     """Each mentee's seasons as cycles, from applications actually sent (one statement): the
     applications per pathway, the first submission day, the interview invitations, and the
     outcome once it is known. A season with nothing sent yet has no cycle."""
-    rows = session.execute(
-        select(
-            Application.mentee_id,
-            Application.season,
-            Application.track,
-            func.sum(reached(S.APPLIED)),
-            func.sum(reached(S.INTERVIEW_INVITED)),
-            func.sum(ended(S.MATCHED)),
-            func.sum(sql_case((Application.status.in_(STAGES), 1), else_=0)),
-            func.min(Application.applied_on),
-        )
-        .where(Application.mentee_id.in_(mentees))
-        .group_by(Application.mentee_id, Application.season, Application.track)
-    )
+    which, params = _which(mentees)
+    rows = session.execute(_cycles_for_one() if params else _cycles(which), params)
     seasons: dict[tuple[int, int], _Season] = defaultdict(_Season)
     for mentee_id, season, track, sent, invited, matched, still_open, first in rows:
         seasons[(mentee_id, season)].add(
@@ -137,6 +150,28 @@ def applied_cycles(session: Session, *, mentees: Mentees) -> dict[int, list[Cycl
         if cycle is not None:
             out[mentee_id].append(cycle)
     return dict(out)
+
+
+@cache
+def _cycles_for_one() -> Executable:
+    return _cycles(Application.mentee_id == ONE)
+
+
+def _cycles(which: ColumnElement[bool]) -> Executable:
+    return (
+        select(
+            Application.mentee_id,
+            Application.season,
+            Application.track,
+            func.sum(reached(S.APPLIED)),
+            func.sum(reached(S.INTERVIEW_INVITED)),
+            func.sum(ended(S.MATCHED)),
+            func.sum(sql_case((Application.status.in_(STAGES), 1), else_=0)),
+            func.min(Application.applied_on),
+        )
+        .where(which)
+        .group_by(Application.mentee_id, Application.season, Application.track)
+    )
 
 
 class _Season:

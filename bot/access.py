@@ -88,13 +88,7 @@ def role_for(session: Session, actor: Actor, mentee: Mentee | None) -> Role:
         return Role.NONE
     if mentee.person_id == actor.person_id:
         return Role.SELF
-    assigned = session.scalar(
-        select(MentorAssignment.id).where(
-            MentorAssignment.mentee_id == mentee.id,
-            MentorAssignment.mentor_id == actor.person_id,
-            MentorAssignment.until.is_(None),
-        )
-    )
+    assigned = session.scalar(_assignment(), {"mentee_id": mentee.id, "mentor_id": actor.person_id})
     return Role.MENTOR if assigned is not None else Role.NONE
 
 
@@ -180,6 +174,15 @@ USER_PARAM: BindParameter[str] = bindparam("slack_user_id")
 @cache
 def _person_by_id() -> Select[int, bool]:
     return select(Person.id, Person.is_admin).where(Person.slack_user_id == USER_PARAM)
+
+
+@cache
+def _assignment() -> Select[int]:
+    return select(MentorAssignment.id).where(
+        MentorAssignment.mentee_id == bindparam("mentee_id"),
+        MentorAssignment.mentor_id == bindparam("mentor_id"),
+        MentorAssignment.until.is_(None),
+    )
 
 
 @cache

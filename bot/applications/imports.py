@@ -29,6 +29,7 @@ from bot.applications.matching import Candidate, match_name, normalise
 from bot.applications.models import Application
 from bot.applications.progress import announce, progress_of, read_application, record_change
 from bot.applications.vocab import ApplicationStatus, ChangeVia
+from bot.csv_columns import read_header
 from bot.errors import InvalidInput, Problem
 from bot.models import Mentee, Person
 from bot.programmes.vocab import ProgrammeTrack
@@ -245,7 +246,13 @@ def _lines(text: str) -> Iterable[tuple[int, dict[str, str]]]:
         header = next(reader, None)
         if header is None:
             raise InvalidInput.single("file", "holds no header line and no rows")
-        columns = _header(header, skipped + reader.line_num)
+        columns = read_header(
+            header,
+            f"line {skipped + reader.line_num}",
+            columns=COLUMNS,
+            required=REQUIRED,
+            not_a="a column here",
+        )
         count = 0
         for cells in reader:
             line = skipped + reader.line_num
@@ -261,28 +268,6 @@ def _lines(text: str) -> Iterable[tuple[int, dict[str, str]]]:
     except csv.Error as exc:
         where = f"line {skipped + reader.line_num}"
         raise InvalidInput.single(where, f"not readable as CSV ({exc})") from None
-
-
-def _header(header: Sequence[str], line: int) -> list[str]:
-    columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
-    problems = []
-    for n, column in enumerate(columns, start=1):
-        if column not in COLUMNS:
-            problems.append(
-                Problem(
-                    f"line {line}, column {n}",
-                    f"{header[n - 1].strip()!r} is not a column here "
-                    f"(the columns are {', '.join(COLUMNS)})",
-                )
-            )
-        elif columns.index(column) != n - 1:
-            problems.append(Problem(f"line {line}, column {n}", f"{column} is named twice"))
-    for column in REQUIRED:
-        if column not in columns:
-            problems.append(Problem(f"line {line}", f"the column {column} is missing"))
-    if problems:
-        raise InvalidInput(problems)
-    return columns
 
 
 def _row(line: int, cells: dict[str, str]) -> tuple[StatusRow | None, list[Problem]]:

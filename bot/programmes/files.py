@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from bot.csv_columns import read_header
 from bot.errors import InvalidInput, Problem
 from bot.programmes.schema import COLUMNS, REQUIRED, ProgrammeIn
 
@@ -84,7 +85,13 @@ def _csv_entries(text: str) -> Iterable[tuple[str, dict[str, str]]]:
         raise InvalidInput.single(f"line {skipped + 1}", f"not readable as CSV ({exc})") from None
     if header is None:
         raise InvalidInput.single("file", "holds no header line and no programmes")
-    columns = _header(header, f"line {reader.line_num + skipped}")
+    columns = read_header(
+        header,
+        f"line {reader.line_num + skipped}",
+        columns=COLUMNS,
+        required=REQUIRED,
+        not_a="a programme column",
+    )
     count = 0
     while True:
         # A record names the line it starts on (a quoted cell may run over several lines).
@@ -107,28 +114,6 @@ def _csv_entries(text: str) -> Iterable[tuple[str, dict[str, str]]]:
                 continue
         # Spreadsheets drop empty cells at the end of a line: those are unknown.
         yield where, dict(zip(columns, cells, strict=False))
-
-
-def _header(header: Sequence[str], where: str) -> list[str]:
-    columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
-    problems = []
-    for n, column in enumerate(columns, start=1):
-        if column not in COLUMNS:
-            problems.append(
-                Problem(
-                    f"{where}, column {n}",
-                    f"{header[n - 1].strip()!r} is not a programme column "
-                    f"(the columns are {', '.join(COLUMNS)})",
-                )
-            )
-        elif columns.index(column) != n - 1:
-            problems.append(Problem(f"{where}, column {n}", f"{column} is named twice"))
-    for column in REQUIRED:
-        if column not in columns:
-            problems.append(Problem(where, f"the column {column} is missing (it is required)"))
-    if problems:
-        raise InvalidInput(problems)
-    return columns
 
 
 def _json_entries(text: str) -> Iterable[tuple[str, dict[str, Any]]]:

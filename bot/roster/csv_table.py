@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from bot.csv_columns import read_header
 from bot.errors import InvalidInput, Problem
 from bot.roster.sheets import SHEET_NAMES, Sheet, row_cells, unguard
 
@@ -52,30 +53,14 @@ def read_table(sheet: Sheet, data: bytes) -> list[Row]:
         raise InvalidInput.single(
             sheet.name, f"is empty: it needs at least its header ({', '.join(sheet.columns)})"
         )
-    columns = _header(sheet, header, f"{sheet.name} line {reader.line_num}")
+    columns = read_header(
+        header,
+        f"{sheet.name} line {reader.line_num}",
+        columns=sheet.columns,
+        required=sheet.required,
+        not_a=f"a column of {sheet.name}",
+    )
     return list(_rows(sheet, reader, columns))
-
-
-def _header(sheet: Sheet, header: Sequence[str], where: str) -> list[str]:
-    columns = [cell.strip().lower().replace(" ", "_").replace("-", "_") for cell in header]
-    problems = []
-    for n, column in enumerate(columns, start=1):
-        if column not in sheet.columns:
-            problems.append(
-                Problem(
-                    f"{where}, column {n}",
-                    f"{header[n - 1].strip()!r} is not a column of {sheet.name} "
-                    f"(its columns are {', '.join(sheet.columns)})",
-                )
-            )
-        elif columns.index(column) != n - 1:
-            problems.append(Problem(f"{where}, column {n}", f"{column} is named twice"))
-    for column in sheet.required:
-        if column not in columns:
-            problems.append(Problem(where, f"the column {column} is missing (it is required)"))
-    if problems:
-        raise InvalidInput(problems)
-    return columns
 
 
 def _rows(sheet: Sheet, reader: Iterator[list[str]], columns: list[str]) -> Iterator[Row]:

@@ -410,7 +410,6 @@ class Delivery(Base):
 
     __table_args__ = (
         Index("ix_delivery_state_due", "state", "due_at"),
-        Index("ix_delivery_unscheduled", "due_at", "state"),
         Index("ix_delivery_recipient", "recipient_id"),
         Index("ix_delivery_mentee", "mentee_id"),
     )

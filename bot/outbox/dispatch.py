@@ -15,8 +15,10 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +31,7 @@ from bot.models import Delivery
 from bot.outbox import ledger, ratelimit
 from bot.outbox.courier import Courier, Couriers, Hold, Job, NotYet, Result
 from bot.outbox.crash import crashpoint
+from bot.outbox.lanes import Lanes
 from bot.outbox.ledger import Claim
 from bot.outbox.metering import count_results
 from bot.outbox.outcomes import (
@@ -51,6 +54,7 @@ class DispatchConfig:
     burst: float = 5.0
     max_rows: int = 10_000  # per run; the next tick carries on
     ahead_seconds: float = 1.0  # how far ahead of the refill a batch may reserve its tokens
+    lanes: int = 4  # Slack calls at once, each on its own kept connection (bot/outbox/lanes.py)
 
 
 @dataclass
@@ -70,6 +74,30 @@ class Parcel:
 
 def _unsent(parcels: Sequence[Parcel]) -> list[Parcel]:
     return [p for p in parcels if p.unsent]
+
+
+def _make_room(started: Sequence[tuple[Parcel, Future[Result]]], lanes: int) -> None:
+    """Wait while a batch's first post is out (a refused token or a rate limit then stops the
+    batch before anything else of it is in flight, as posting one at a time would) or while
+    every lane is busy (a post is started only when it can go, so a stop or a halt leaves
+    nothing queued behind)."""
+    running = [f for _, f in started if not f.done()]
+    if running and (len(started) == 1 or len(running) >= lanes):
+        wait(running, return_when=FIRST_COMPLETED)
+
+
+def _keep_results(started: Sequence[tuple[Parcel, Future[Result]]]) -> None:
+    """Each finished post's result on its parcel; then the first exception a post raised, as a
+    post made on this thread would have."""
+    first: BaseException | None = None
+    for parcel, future in started:
+        failed = future.exception()
+        if failed is None:
+            parcel.result = future.result()
+        elif first is None:
+            first = failed
+    if first is not None:
+        raise first
 
 
 def _halts(result: Result) -> bool:
@@ -110,6 +138,7 @@ class Dispatcher:
             stop_requested=stop_requested,
         )
         self._renewed = 0.0  # monotonic time of the batch's last lease renewal
+        self.lanes = Lanes(self.config.lanes)
 
     def run(self) -> DispatchReport:
         report = DispatchReport()
@@ -121,6 +150,8 @@ class Dispatcher:
             if report.busy is None:
                 raise
             log.warning("dispatch stopped for now: %s", report.busy)
+        finally:
+            self.lanes.close()
         return report
 
     def _run(self, report: DispatchReport) -> None:
@@ -257,39 +288,49 @@ class Dispatcher:
         return not stopping
 
     def _route(self, parcels: list[Parcel], report: DispatchReport) -> bool:
-        """Where each post goes (Slack look-ups, no transaction); False when one of them says
-        the batch must stop."""
-        for i, parcel in enumerate(parcels):
-            if self.stop_requested():
-                raise Stopping
-            self._keep_fresh(parcels[i:], report)
-            if not parcel.unsent:
+        """Where each post goes (Slack look-ups, no transaction, several at once); False when
+        one of them says the batch must stop. What the look-ups after that one found is set
+        aside, as if they had not been made: their rows go back to the queue unsent."""
+        if self.stop_requested():
+            raise Stopping
+        self._keep_fresh(parcels, report)
+        todo = _unsent(parcels)
+        routed = self.lanes.map(lambda p: p.courier.route(p.job), todo)
+        for parcel, found in zip(todo, routed, strict=True):
+            if isinstance(found, Job):
+                parcel.job = found
                 continue
-            routed = parcel.courier.route(parcel.job)
-            if isinstance(routed, Job):
-                parcel.job = routed
-                continue
-            parcel.result = routed
-            if _halts(routed):
+            parcel.result = found
+            if _halts(found):
                 return False
         return True
 
     def _post(self, parcels: list[Parcel], report: DispatchReport) -> None:
+        """Post each parcel at its paced moment, several in flight at once (bot/outbox/lanes.py);
+        every post started has finished, its result kept, when this returns or raises."""
         self._address(_unsent(parcels), report)
-        for i, parcel in enumerate(parcels):
-            if not parcel.unsent:
-                continue
-            if self.stop_requested():
-                raise Stopping  # before the post: the claim goes back unsent
-            if parcel.job.paced:
-                self.pacer.wait()
-            self._keep_fresh(parcels[i:], report)
-            if not parcel.unsent:
-                continue
-            result = parcel.courier.send(parcel.job)
-            parcel.result = result
-            if _halts(result):
-                return
+        started: list[tuple[Parcel, Future[Result]]] = []
+        try:
+            for i, parcel in enumerate(parcels):
+                if not parcel.unsent:
+                    continue
+                _make_room(started, self.lanes.width)
+                if any(not f.exception() and _halts(f.result()) for _, f in started if f.done()):
+                    return
+                if self.stop_requested():
+                    raise Stopping  # before the post: the claim goes back unsent
+                if parcel.job.paced:
+                    self.pacer.wait()
+                self._keep_fresh(parcels[i:], report)
+                if not parcel.unsent:
+                    continue
+                target = parcel.job.target  # None only for a call that posts nothing new
+                place = target.channel if target is not None else None
+                send = partial(parcel.courier.send, parcel.job)
+                started.append((parcel, self.lanes.start(place, send)))
+        finally:
+            self.lanes.finish([f for _, f in started])
+            _keep_results(started)
 
     def _address(self, parcels: list[Parcel], report: DispatchReport) -> None:
         """Store where each post goes and renew the leases; reserve the batch's send tokens in

@@ -12,6 +12,7 @@ rest in one statement.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -106,16 +107,25 @@ def local_day(anchor: Any, offset: Any) -> ColumnElement[date]:
     return add_days(anchor, offset)
 
 
-def with_instants(candidates: Select[Any], kind: str, *, probe: bool) -> Select[Any]:
-    """The planner's candidate rows with their `due_at` and `expires_at` from the instants
-    table (None where it has no row for them: the scheduler sets those); with `probe`, leaving
-    out the rows planned already before joining anything to them (else the conflict clause
-    does).
+@dataclass(frozen=True)
+class Planned:
+    """What the ledger held before a plan, as the plan leaves it out of its candidates: looked
+    up row by row in the unique index (`probe`), or, on PostgreSQL below PROBE_FROM rows, as
+    the list of those rows' keys (`worth_probing`)."""
 
-    The key is looked up row by row in the ledger's unique index (a scalar subquery, which
-    both databases run as one index probe per candidate): PostgreSQL would otherwise turn a
-    NOT EXISTS into an anti-join over the whole ledger. Whether to probe at all is the
-    caller's (`worth_probing`)."""
+    probe: bool
+    keys: tuple[str, ...] = ()
+
+
+def with_instants(candidates: Select[Any], kind: str, *, planned: Planned) -> Select[Any]:
+    """The planner's candidate rows with their `due_at` and `expires_at` from the instants
+    table (None where it has no row for them: the scheduler sets those), leaving out the rows
+    planned already before joining anything to them, so that a limit on the rows counts only
+    new ones.
+
+    With `probe`, the key is looked up row by row in the ledger's unique index (a scalar
+    subquery, which both databases run as one index probe per candidate): PostgreSQL would
+    otherwise turn a NOT EXISTS into an anti-join over the whole ledger."""
     c = candidates.subquery("candidate")
     recipient = Person.__table__.alias("recipient_person")
     query = select(
@@ -127,26 +137,27 @@ def with_instants(candidates: Select[Any], kind: str, *, probe: bool) -> Select[
             SEND_INSTANT, matches(recipient.c, local_day(c.c.anchor_date, c.c.offset_days))
         )
     )
-    if not probe:
-        return query
-    planned = Delivery.__table__.alias("planned")
+    if not planned.probe:
+        return query.where(c.c.dedupe_key.not_in(planned.keys)) if planned.keys else query
+    ledger = Delivery.__table__.alias("planned")
     already = (
-        select(literal(1)).where(planned.c.dedupe_key == c.c.dedupe_key).limit(1).scalar_subquery()
+        select(literal(1)).where(ledger.c.dedupe_key == c.c.dedupe_key).limit(1).scalar_subquery()
     )
     return query.where(already.is_(None))
 
 
-def worth_probing(session: Session) -> bool:
-    """Whether to look each candidate's key up before joining its instants: always on SQLite
-    (an index probe); on PostgreSQL only once the ledger holds PROBE_FROM rows. Below that the
-    probe would skip next to nothing, and the planner, seeing a ledger of a few pages (or the
-    statistics of an empty one, right after an import), scans the table for each candidate
-    instead of probing its index, while the statement itself grows it: 1.9 s of a first
-    sweep's 2.5 s first statement at 100,000 mentees, quadratic in the mentees."""
+def worth_probing(session: Session) -> Planned:
+    """How a plan skips what the ledger holds: always by probing on SQLite (an index probe);
+    on PostgreSQL only once the ledger holds PROBE_FROM rows, and below that by the list of
+    their keys (one statement, a few hundred keys at most). Below it the planner, seeing a
+    ledger of a few pages (or the statistics of an empty one, right after an import), would
+    scan the table for each candidate instead of probing its index, while the statement
+    itself grows it: 1.9 s of a first sweep's 2.5 s first statement at 100,000 mentees,
+    quadratic in the mentees."""
     if session.get_bind().dialect.name == "sqlite":
-        return True
-    some = select(Delivery.id).limit(PROBE_FROM).subquery("some")
-    return int(session.execute(select(func.count()).select_from(some)).scalar_one()) >= PROBE_FROM
+        return Planned(probe=True)
+    keys = tuple(session.scalars(select(Delivery.dedupe_key).limit(PROBE_FROM)))
+    return Planned(probe=len(keys) >= PROBE_FROM, keys=() if len(keys) >= PROBE_FROM else keys)
 
 
 def expires_column(kind: str) -> ColumnElement[Any]:

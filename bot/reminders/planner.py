@@ -35,6 +35,11 @@ from bot.vocab import ReminderKind
 SCHEDULED = [*COLUMNS, "due_at", "expires_at"]
 K = ReminderKind
 PLANNING_CACHE_KIB = -64 * 1024  # SQLite's page cache while planning (negative: in KiB)
+# How many rows one sweep plans at most. After a big import the ledger owes far more than a
+# tick can send (the dispatcher sends at most DispatchConfig.max_rows a run, at the workspace's
+# send rate), so planning it all at once would only hold the sweep up: each sweep plans this
+# many, the next ones the rest. At ~20-30 µs a row this keeps a sweep near a second.
+ROWS_PER_SWEEP = 40_000
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,15 @@ class Step:
 class Planning:
     """One sweep's plan: its steps, and how many rows each kind added."""
 
-    def __init__(self, *, now: datetime, ruleset: Ruleset) -> None:
+    def __init__(self, *, now: datetime, ruleset: Ruleset, budget: int | None = None) -> None:
         self.now, self.ruleset = now, ruleset
         self.added: dict[str, int] = {}
+        # At most this many rows in all (None: no limit); `cut_short` says it was reached, so
+        # that rows may be left for the next plan.
+        self.budget = budget
+        self.cut_short = False
         self._windows: list[instants.Window] | None = None
-        self._probe: bool | None = None
+        self._planned: instants.Planned | None = None
         # Whose instants the table holds: this plan's own (its `now`), never another's.
         self._label = f"plan:{uuid.uuid4().hex}"
 
@@ -91,7 +100,12 @@ class Planning:
         return steps
 
     def run(self, session: Session, step: Step) -> int:
-        """Insert the step's new rows with their instants; returns how many it added."""
+        """Insert the step's new rows with their instants (as many as the budget leaves);
+        returns how many it added."""
+        left = self._left()
+        if left == 0:
+            self.cut_short = True
+            return 0
         if not instants.filled(session, self._label):
             _no_jit(session)
             if self._windows is None:
@@ -104,21 +118,34 @@ class Planning:
                 ruleset=self.ruleset,
                 label=self._label,
             )
-        if self._probe is None:  # the ledger before this plan: what the probe could skip
-            self._probe = instants.worth_probing(session)
-        rows = instants.with_instants(step.candidates, step.kind, probe=self._probe)
+        if self._planned is None:  # the ledger before this plan: what the candidates skip
+            self._planned = instants.worth_probing(session)
+        rows = instants.with_instants(step.candidates, step.kind, planned=self._planned)
+        if left is not None:
+            # Rows planned already are left out before the limit, so it counts new rows only.
+            rows = rows.limit(left)
         with _roomy_cache(session):
             count = plan_rows(session, SCHEDULED, rows)
         self.added[step.kind] = self.added.get(step.kind, 0) + count
+        if left is not None and count >= left:
+            self.cut_short = True
         return count
+
+    def run_all(self, session: Session) -> None:
+        for step in self.steps(session):
+            self.run(session, step)
+
+    def _left(self) -> int | None:
+        if self.budget is None:
+            return None
+        return max(0, self.budget - sum(self.added.values()))
 
 
 def plan(session: Session, *, now: datetime, ruleset: Ruleset) -> dict[str, int]:
     """Insert every delivery now owed, with its send instants; returns how many rows each kind
-    added."""
+    added. (A sweep plans through `Planning` with a budget.)"""
     planning = Planning(now=now, ruleset=ruleset)
-    for step in planning.steps(session):
-        planning.run(session, step)
+    planning.run_all(session)
     return planning.added
 
 

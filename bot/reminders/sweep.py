@@ -29,7 +29,7 @@ from bot.outbox.dispatch import DispatchConfig, Dispatcher
 from bot.outbox.reaper import ReapReport, reap
 from bot.outbox.report import DispatchReport
 from bot.reminders import courier as reminders
-from bot.reminders.planner import Planning, plan
+from bot.reminders.planner import ROWS_PER_SWEEP, Planning, plan
 from bot.reminders.ports import DirectMessages
 from bot.reminders.schedule import expire, schedule, window_of
 from bot.reminders.timing import next_allowed
@@ -91,6 +91,8 @@ class SweepReport:
     zones: int = 0
     # Steps left for a later sweep, and why (a race the database settled against this one).
     deferred: dict[str, str] = field(default_factory=dict)
+    # The sweep planned as many rows as it may (ROWS_PER_SWEEP): the rest come next sweep.
+    plan_cut_short: bool = False
 
     def lines(self) -> list[str]:
         out = [
@@ -103,7 +105,8 @@ class SweepReport:
                 "planned",
                 ", ".join(f"{k} {v}" for k, v in sorted(self.planned.items()) if v)
                 or "nothing new",
-            ),
+            )
+            + ("; as many as a sweep plans, the rest next sweep" if self.plan_cut_short else ""),
             f"scheduled: {self.scheduled}; expired: "
             f"{self.expired + (self.dispatch.expired if self.dispatch else 0)}",
         ]
@@ -150,9 +153,11 @@ def run_sweep(
     *,
     dry_run: bool = False,
     stop_requested: Callable[[], bool] = lambda: False,
+    plan_budget: int = ROWS_PER_SWEEP,
 ) -> SweepReport:
     """One pass. `stop_requested` says the process is stopping: the send in progress finishes,
-    what is still claimed is handed back unsent, and the rest of the pass is skipped."""
+    what is still claimed is handed back unsent, and the rest of the pass is skipped. At most
+    `plan_budget` rows are planned (a dry run shows them all)."""
     now = clock.now()
     if dry_run:
         return _dry_run(db, now, ruleset)
@@ -160,7 +165,7 @@ def run_sweep(
     with _or_later(report, "flags"):
         _evaluate_flags(db, now, ruleset, report)
     with _or_later(report, "planned"):
-        _plan(db, now, ruleset, report)
+        _plan(db, Planning(now=now, ruleset=ruleset, budget=plan_budget), report)
     couriers = couriers_for(slack, ruleset)
     report.dispatch = Dispatcher(
         db, couriers, clock, config, auth_ok=slack.auth_ok, stop_requested=stop_requested
@@ -201,15 +206,17 @@ def _evaluate_flags(db: Database, now: datetime, ruleset: Ruleset, report: Sweep
         report.flags = evaluate_flags(session, now=now, ruleset=ruleset)
 
 
-def _plan(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) -> None:
+def _plan(db: Database, planning: Planning, report: SweepReport) -> None:
+    now, ruleset = planning.now, planning.ruleset
     if db.is_sqlite:
-        _plan_in_steps(db, now, ruleset, report)
+        _plan_in_steps(db, planning, report)
         return
     with db.unit_of_work() as session:
         if not try_step_lock(session, PLANNING):
             report.deferred["planned"] = BUSY_PLANNING
             return
-        report.planned = plan(session, now=now, ruleset=ruleset)
+        planning.run_all(session)
+        report.planned, report.plan_cut_short = dict(planning.added), planning.cut_short
         timed = sum(report.planned.values())
         report.planned.update(plan_dashboards(session, now=now))
         crashpoint("mid_plan")
@@ -218,17 +225,17 @@ def _plan(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) ->
         forget_old(session, datetime.now(UTC))  # replay guard: wall-clock, not business time
 
 
-def _plan_in_steps(db: Database, now: datetime, ruleset: Ruleset, report: SweepReport) -> None:
+def _plan_in_steps(db: Database, planning: Planning, report: SweepReport) -> None:
     """SQLite: the same steps, each committed on its own, so that the database's one write
     lock goes to the serving process between them (every step is idempotent, and one cut
     short is done by the next sweep)."""
-    planning = Planning(now=now, ruleset=ruleset)
+    now, ruleset = planning.now, planning.ruleset
     with db.unit_of_work() as session:
         steps = planning.steps(session)
     for step in steps:
         with db.unit_of_work() as session:
             planning.run(session, step)
-    report.planned = planning.added
+    report.planned, report.plan_cut_short = dict(planning.added), planning.cut_short
     timed = sum(report.planned.values())
     with db.unit_of_work() as session:
         report.planned.update(plan_dashboards(session, now=now))

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
@@ -69,7 +70,7 @@ def test_calls_to_the_same_place_keep_their_order(places: list[str | None]) -> N
             log.append((place, n))
 
     try:
-        futures = [lanes.start(p, lambda p=p, n=n: call(p, n)) for n, p in enumerate(places)]
+        futures = [lanes.start(p, partial(call, p, n)) for n, p in enumerate(places)]
         lanes.finish(futures)
     finally:
         lanes.close()

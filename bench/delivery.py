@@ -14,6 +14,7 @@ the ledger. A second table measures what the dispatcher can do with no rate limi
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,6 +54,7 @@ class Sizes:
 
 FULL = Sizes(count=10_000, rate=250.0, unlimited=2_000)
 QUICK = Sizes(count=500, rate=100.0, unlimited=300)
+LANES_ENV = "MATCHPATH_BENCH_LANES"  # a worker's lanes (DispatchConfig.lanes unless set)
 HEADROOM = 0.96  # the dispatcher's rate as a share of Slack's
 GOAL_RATIO = 1.1
 
@@ -143,7 +145,8 @@ def worker(database_url: str, slack_url: str, rate: float, deadline: float) -> N
     notifier = SlackNotifier(
         KeptAliveWebClient(token=TOKEN, base_url=slack_url, timeout=10, retry_handlers=[])
     )
-    config = DispatchConfig(send_rate=rate, burst=max(1.0, rate), max_rows=10**9)
+    lanes = int(os.environ.get(LANES_ENV) or DispatchConfig.lanes)
+    config = DispatchConfig(send_rate=rate, burst=max(1.0, rate), max_rows=10**9, lanes=lanes)
     with db.read_only() as session:  # connect before the clock starts
         session.scalar(select(func.count(Delivery.id)))
     totals: Counter[str] = Counter()

@@ -38,8 +38,11 @@ PLANNING_CACHE_KIB = -64 * 1024  # SQLite's page cache while planning (negative:
 # How many rows one sweep plans at most. After a big import the ledger owes far more than a
 # tick can send (the dispatcher sends at most DispatchConfig.max_rows a run, at the workspace's
 # send rate), so planning it all at once would only hold the sweep up: each sweep plans this
-# many, the next ones the rest. At ~20-30 µs a row this keeps a sweep near a second.
-ROWS_PER_SWEEP = 40_000
+# many, the next ones the rest. A sweep that catches up still looks up every candidate planned
+# before (the steady sweep's work, 1.0-1.2 s at 100,000 mentees) and inserts at 15-50 µs a
+# row: 10,000 keeps each under 2 s on both databases (bench/sweep.py), and still plans faster
+# than a workspace's send rate can empty the ledger.
+ROWS_PER_SWEEP = 10_000
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,9 @@ def ledger(db: Database) -> Counter[DeliveryState]:
 def add_people(fake: FakeSlack) -> None:
     for person in ROSTER["mentors"] + ROSTER["mentees"]:
         fake.add_user(person["slack_user_id"], person["name"], tz=person["tz"])
+    # The admin too: on some days the roster's overdue check-ins escalate to them by DM.
+    for admin in ROSTER["admins"]:
+        fake.add_user(admin, "Programme Admin")
     fake.add_user("USTRANGER", "Sam Stranger")
     fake.add_channel("C0GENERAL", "general")
 
